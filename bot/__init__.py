@@ -1,0 +1,1 @@
+"""Answers Google Chat interactions by acting on GuardDuty findings."""

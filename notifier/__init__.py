@@ -1,0 +1,1 @@
+"""Turns GuardDuty findings into Google Chat cards and delivers them."""
