@@ -1,0 +1,88 @@
+"""Untrusted text made safe for Google Chat cards, e-mail and SNS.
+
+Every string in a finding can be chosen by an attacker (user agents, domain names,
+tag values, bucket names). Text is cleaned the same way for every field, then either
+HTML-escaped (card fields that take Chat's HTML subset) or stripped of the characters
+Chat's plain-text markup reacts to (mentions ``<users/all>`` and links ``<url|label>``).
+"""
+
+import html
+import re
+import unicodedata
+
+ELLIPSIS = "\u2026"
+
+# Bidirectional overrides and isolates can make text read differently from what it is.
+_BIDI = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
+)
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x85\x0b\x0c]")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def clean(value: object, *, multiline: bool = False) -> str:
+    """Returns ``value`` as printable text: no control, format or bidi characters.
+
+    Invalid UTF-16 surrogates are replaced by U+FFFD. Line breaks are kept (as ``\\n``)
+    only when ``multiline`` is true; otherwise they become spaces.
+    """
+    text = value if isinstance(value, str) else str(value)
+    text = "".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in text)
+    text = _LINE_BREAKS.sub("\n" if multiline else " ", text.translate(_BIDI))
+    kept = [
+        char
+        for char in text
+        if char == "\n"
+        or unicodedata.category(char) not in ("Cc", "Cf", "Cs")
+        or char == "\u200d"  # joins emoji sequences; harmless on its own
+    ]
+    lines = [_SPACES.sub(" ", line).strip() for line in "".join(kept).split("\n")]
+    return "\n".join(line for line in lines if line) if multiline else lines[0]
+
+
+def truncate_bytes(text: str, limit: int) -> str:
+    """Cuts ``text`` to at most ``limit`` UTF-8 bytes, marking a cut with "…"."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    room = max(limit - len(ELLIPSIS.encode("utf-8")), 0)
+    return encoded[:room].decode("utf-8", "ignore") + ELLIPSIS
+
+
+def plain(value: object, limit: int = 200, *, multiline: bool = False) -> str:
+    """Text for a plain card field (header, label, button) or a message's text.
+
+    Angle brackets become single guillemets so no mention or link can form, and the
+    result fits in ``limit`` UTF-8 bytes.
+    """
+    text = (
+        clean(value, multiline=multiline).replace("<", "\u2039").replace(">", "\u203a")
+    )
+    return truncate_bytes(text, limit)
+
+
+def markup(value: object, limit: int = 300, *, multiline: bool = False) -> str:
+    """Text for a card field that takes Chat's HTML subset, escaped to show as written.
+
+    The escaped result fits in ``limit`` UTF-8 bytes; cuts never split an entity.
+    """
+    text = clean(value, multiline=multiline)
+    budget = limit
+    while budget > 0:
+        escaped = html.escape(truncate_bytes(text, budget), quote=True)
+        if multiline:
+            escaped = escaped.replace("\n", "<br>")
+        size = len(escaped.encode("utf-8"))
+        if size <= limit:
+            return escaped
+        budget = min(budget - 1, budget * limit // size)
+    return ""
+
+
+def token(value: object, allowed: str, limit: int = 120) -> str:
+    """Keeps only characters matching the regex class ``allowed``, e.g. ``A-Za-z0-9:/``.
+
+    For identifiers shown in plain text (finding types, regions, account ids) where
+    anything outside the expected alphabet is noise or an attack.
+    """
+    return truncate_bytes(re.sub(f"[^{allowed}]", "", clean(value)), limit)
