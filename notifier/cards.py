@@ -79,7 +79,9 @@ def fallback_text(finding: Finding) -> str:
     nothing in it can become a mention or a link."""
     label = finding.severity_label
     score = f" {finding.severity:.1f}" if finding.severity is not None else ""
-    kind = text.token(finding.type, TYPE_ALPHABET, 100) or "Unknown type"
+    # No "//": nothing in the line may read as a URL and turn into a link.
+    kind = text.token(finding.type, TYPE_ALPHABET, 100).replace("//", "/")
+    kind = kind or "Unknown type"
     account = text.token(finding.account_id or "", "0-9", 12) or "unknown account"
     region = text.token(finding.region or "", "a-z0-9-", 20) or "unknown Region"
     sample = "Sample " if finding.sample else ""

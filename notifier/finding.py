@@ -68,7 +68,8 @@ class Finding:
 
     @property
     def arn(self) -> str | None:
-        return self.view.at("arn").text()
+        """The finding's ARN when it is well-formed (buttons and API calls need it)."""
+        return self.view.at("arn").text() if self._arn else None
 
     @property
     def id(self) -> str:

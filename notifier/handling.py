@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from notifier.jsonview import JsonView
+from notifier.text import clean
 from notifier.timestamps import format_time
 
 HISTORY_KEPT = 6
@@ -95,9 +96,9 @@ def encode_history(history: Sequence[Handling]) -> str:
     kept = [
         [
             entry.action.value,
-            entry.actor[:ACTOR_LIMIT],
+            clean(entry.actor, limit=ACTOR_LIMIT)[:ACTOR_LIMIT] or "someone",
             int(entry.at.timestamp()),
-            *([entry.note[:NOTE_LIMIT]] if entry.note else []),
+            *([clean(entry.note, limit=NOTE_LIMIT)[:NOTE_LIMIT]] if entry.note else []),
         ]
         for entry in history[-HISTORY_KEPT:]
         if entry.action not in (Action.REFRESH, Action.SHOW)

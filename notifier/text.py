@@ -6,6 +6,7 @@ HTML-escaped (card fields that take Chat's HTML subset) or stripped of the chara
 Chat's plain-text markup reacts to (mentions ``<users/all>`` and links ``<url|label>``).
 """
 
+import functools
 import html
 import re
 import unicodedata
@@ -18,26 +19,40 @@ _BIDI = dict.fromkeys(
 )
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x85\x0b\x0c]")
 _SPACES = re.compile(r"[ \t]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def clean(value: object, *, multiline: bool = False) -> str:
+def clean(value: object, *, multiline: bool = False, limit: int | None = None) -> str:
     """Returns ``value`` as printable text: no control, format or bidi characters.
 
     Invalid UTF-16 surrogates are replaced by U+FFFD. Line breaks are kept (as ``\\n``)
-    only when ``multiline`` is true; otherwise they become spaces.
+    only when ``multiline`` is true; otherwise they become spaces. With ``limit`` (in
+    UTF-8 bytes), text far beyond it is dropped before cleaning, so a megabyte of
+    attacker text costs no more than the part that can be shown.
     """
     text = value if isinstance(value, str) else str(value)
-    text = "".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in text)
+    if limit is not None and len(text) > 2 * limit + 64:
+        text = text[: 2 * limit + 64]
+    text = _SURROGATES.sub("\ufffd", text).replace("\t", " ")
     text = _LINE_BREAKS.sub("\n" if multiline else " ", text.translate(_BIDI))
-    kept = [
-        char
-        for char in text
-        if char == "\n"
-        or unicodedata.category(char) not in ("Cc", "Cf", "Cs")
-        or char == "\u200d"  # joins emoji sequences; harmless on its own
-    ]
-    lines = [_SPACES.sub(" ", line).strip() for line in "".join(kept).split("\n")]
+    text = _invisible().sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line) if multiline else lines[0]
+
+
+@functools.cache
+def _invisible() -> re.Pattern[str]:
+    """Control and format characters (Unicode Cc, Cf), but the line feed and the
+    zero-width joiner that holds emoji sequences together."""
+    kept = {"\n", "\u200d"}
+    found = [
+        chr(point)
+        for point in range(0x10000)
+        if unicodedata.category(chr(point)) in ("Cc", "Cf") and chr(point) not in kept
+    ]
+    astral = "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    astral += "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    return re.compile("[" + re.escape("".join(found)) + astral + "]")
 
 
 def truncate_bytes(text: str, limit: int) -> str:
@@ -66,7 +81,7 @@ def markup(value: object, limit: int = 300, *, multiline: bool = False) -> str:
 
     The escaped result fits in ``limit`` UTF-8 bytes; cuts never split an entity.
     """
-    text = clean(value, multiline=multiline)
+    text = clean(value, multiline=multiline, limit=limit)
     budget = limit
     while budget > 0:
         escaped = html.escape(truncate_bytes(text, budget), quote=True)
@@ -85,4 +100,4 @@ def token(value: object, allowed: str, limit: int = 120) -> str:
     For identifiers shown in plain text (finding types, regions, account ids) where
     anything outside the expected alphabet is noise or an attack.
     """
-    return truncate_bytes(re.sub(f"[^{allowed}]", "", clean(value)), limit)
+    return truncate_bytes(re.sub(f"[^{allowed}]", "", clean(value, limit=limit)), limit)
