@@ -1,0 +1,66 @@
+"""A threaded HTTP server on 127.0.0.1, on a port the OS picks, in the background."""
+
+from __future__ import annotations
+
+import http.server
+import logging
+import threading
+from types import TracebackType
+from typing import Self
+
+logger = logging.getLogger(__name__)
+
+
+class LoopbackServer:
+    """Serves a request handler class on 127.0.0.1 from a daemon thread.
+
+    Usable as a context manager; `url` is known once it has started.
+    """
+
+    def __init__(self, handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL, `http://127.0.0.1:PORT`, without a trailing slash."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def http_server(self) -> http.server.ThreadingHTTPServer:
+        """The underlying server; handlers reach shared state through it."""
+        return self._server
+
+    def start(self) -> Self:
+        """Starts serving in a daemon thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"loopback-{self.url}",
+                daemon=True,
+            )
+            self._thread.start()
+            logger.debug("serving on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stops serving and closes the socket."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
