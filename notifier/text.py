@@ -60,7 +60,9 @@ def truncate_bytes(text: str, limit: int) -> str:
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
         return text
-    room = max(limit - len(ELLIPSIS.encode("utf-8")), 0)
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    if room < 0:
+        return encoded[: max(limit, 0)].decode("utf-8", "ignore")
     return encoded[:room].decode("utf-8", "ignore") + ELLIPSIS
 
 
@@ -82,16 +84,24 @@ def markup(value: object, limit: int = 300, *, multiline: bool = False) -> str:
     The escaped result fits in ``limit`` UTF-8 bytes; cuts never split an entity.
     """
     text = clean(value, multiline=multiline, limit=limit)
-    budget = limit
-    while budget > 0:
-        escaped = html.escape(truncate_bytes(text, budget), quote=True)
-        if multiline:
-            escaped = escaped.replace("\n", "<br>")
-        size = len(escaped.encode("utf-8"))
-        if size <= limit:
-            return escaped
-        budget = min(budget - 1, budget * limit // size)
-    return ""
+    fits = _escape(text, limit, multiline)
+    if len(fits.encode("utf-8")) <= limit:
+        return fits
+    # Escaping lengthens text unevenly: search the longest cut whose escape fits.
+    low, high, best = 0, limit, ""
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = _escape(text, middle, multiline)
+        if len(candidate.encode("utf-8")) <= limit:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def _escape(text: str, budget: int, multiline: bool) -> str:
+    escaped = html.escape(truncate_bytes(text, budget), quote=True)
+    return escaped.replace("\n", "<br>") if multiline else escaped
 
 
 def token(value: object, allowed: str, limit: int = 120) -> str:
