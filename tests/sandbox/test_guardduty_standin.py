@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from sandbox import samples
+from sandbox import samples, wire
 from sandbox.guardduty import ADMINISTRATOR, MEMBER, Event, GuardDutyStandIn
 from sandbox.guardduty import errors as gd_errors
 from tests.sandbox.gd_support import KEYS, MEMBER_KEY, Clock, client
@@ -947,3 +947,59 @@ def test_state_survives_a_restart(tmp_path, clock):
 def test_url_needs_a_started_stand_in():
     with pytest.raises(RuntimeError, match="not started"):
         _ = GuardDutyStandIn().url
+
+
+def raw_get(guardduty: GuardDutyStandIn, path: str) -> tuple[int, Any]:
+    url = urlsplit(guardduty.url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=5)
+    try:
+        connection.request("GET", path, headers=SIGNED)
+        answer = connection.getresponse()
+        return answer.status, json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("operation", "suffix", "body"),
+    [
+        ("GetFindings", "/findings/get", {"findingIds": [NETWORK, EKS, ACCESS_KEY]}),
+        ("ListFindings", "/findings", {"maxResults": 3}),
+        ("CreateFilter", "/filter", {"name": "f-1", "findingCriteria": {}}),
+        (
+            "GetFindingsStatistics",
+            "/findings/statistics",
+            {"findingStatisticTypes": ["COUNT_BY_SEVERITY"]},
+        ),
+        *[
+            ("GetFindingsStatistics", "/findings/statistics", {"groupBy": group})
+            for group in ("ACCOUNT", "DATE", "FINDING_TYPE", "RESOURCE", "SEVERITY")
+        ],
+    ],
+)
+def test_answers_fit_the_models_output_shapes(seeded, operation, suffix, body):
+    path = f"/detector/{seeded.detector_id('us-east-1')}{suffix}"
+
+    status, _, answer = raw_post(seeded, path, body, SIGNED)
+
+    assert status == 200
+    assert answer
+    output = wire.operation(operation).output_shape
+    assert [str(p) for p in wire.problems(output, answer)] == []
+
+
+@pytest.mark.parametrize(
+    ("operation", "path"),
+    [
+        ("ListDetectors", "/detector?maxResults=5"),
+        ("ListFilters", "/detector/{detector}/filter?maxResults=5"),
+    ],
+)
+def test_get_answers_fit_the_models_output_shapes(seeded, operation, path):
+    status, answer = raw_get(
+        seeded, path.format(detector=seeded.detector_id("us-east-1"))
+    )
+
+    assert status == 200
+    output = wire.operation(operation).output_shape
+    assert [str(p) for p in wire.problems(output, answer)] == []
