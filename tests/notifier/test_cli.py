@@ -1,4 +1,4 @@
-"""``python -m notifier preview``: the Chat message for a finding file, or a clear error."""
+"""``python -m notifier preview``: a finding file as a Chat message, or an error."""
 
 import json
 import subprocess
