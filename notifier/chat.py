@@ -57,7 +57,9 @@ class ChatResult:
     """The result of one post to Chat.
 
     Attributes:
-        outcome: created, updated, unchanged (already there), or failed.
+        outcome: created; updated; unchanged (the message was already there
+            with this content: a repeat, a retry, or an attempt whose answer was
+            lost but which did create it); or failed (see :meth:`failed`).
         message: the message's resource name, ``spaces/S/messages/M``.
         attempts: HTTP attempts it took, across every call.
         status: the HTTP status of the last call.
