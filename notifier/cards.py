@@ -6,7 +6,8 @@ buttons only: a webhook message cannot call an app back).
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from notifier import text, widgets
@@ -14,7 +15,8 @@ from notifier.activity import activity_facts
 from notifier.config import CardSettings
 from notifier.facts import Fact
 from notifier.finding import Finding
-from notifier.handling import Action, Handling, encode_history
+from notifier.handling import Action, Handling, button_parameters, encode_history
+from notifier.jsonview import JsonView
 from notifier.resources import resource_facts
 from notifier.severity import Severity
 from notifier.timestamps import format_time
@@ -252,11 +254,10 @@ def action_buttons(
     """The buttons that act on ``finding`` in its current state."""
 
     def on(item: Action, *, dialog: bool = False) -> dict[str, Any]:
-        return widgets.action(
-            settings.action_function,
-            action_parameters(item, finding, history),
-            dialog=dialog,
-        )
+        parameters = action_parameters(item, finding, history)
+        if item is Action.REFRESH:
+            parameters |= version_parameters(finding)
+        return widgets.action(settings.action_function, parameters, dialog=dialog)
 
     label = finding.severity_label
     escalate = widgets.button(
@@ -303,6 +304,36 @@ def action_parameters(
     if history:
         parameters["history"] = encode_history(history)
     return parameters
+
+
+def version_parameters(finding: Finding) -> dict[str, str]:
+    """The finding version and severity the card shows, machine-readable.
+
+    They ride on the Refresh button, so the notifier can tell a repeated delivery
+    (same version: nothing to edit) from an update, and see a rise in severity.
+    """
+    parameters = {"version": finding.version}
+    if finding.severity is not None:
+        parameters["severity"] = f"{finding.severity:.1f}"
+    return parameters
+
+
+@dataclass(frozen=True)
+class ShownVersion:
+    """What a posted card says it shows: :attr:`Finding.version` and severity."""
+
+    version: str
+    severity: float | None
+
+
+def shown_version(message: Mapping[str, Any]) -> ShownVersion | None:
+    """The version a card the product rendered shows, or None for a card
+    without the marker (one with no action buttons)."""
+    for parameters in button_parameters(message):
+        if version := parameters.get("version"):
+            score = JsonView(parameters.get("severity")).number()
+            return ShownVersion(version, score)
+    return None
 
 
 def _size(message: dict[str, Any]) -> int:

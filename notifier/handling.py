@@ -144,6 +144,11 @@ def history_from_message(message: Mapping[str, Any]) -> tuple[Handling, ...]:
     return ()
 
 
+def button_parameters(message: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Every button's ``action.parameters`` in a message, as dictionaries."""
+    return list(_action_parameters(JsonView(message)))
+
+
 def _action_parameters(node: JsonView) -> Iterable[dict[str, str]]:
     """Every ``action.parameters`` list in a message, as dictionaries."""
     stack = [node]
