@@ -108,7 +108,8 @@ class _Controller(Controller):
         return server
 
     def _trigger_server(self) -> None:
-        self.port = self.server.sockets[0].getsockname()[1]
+        server: Any = self.server
+        self.port = server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from notifier import config
@@ -100,9 +100,12 @@ def test_html_from_the_finding_is_escaped_in_the_email(
     message = received(mailbox)
     html_part = message.get_body(("html",))
     plain_part = message.get_body(("plain",))
-    assert html_part is not None and plain_part is not None
+    assert html_part is not None
+    assert plain_part is not None
     html = html_part.get_content()
-    assert "<script>" not in html and "<img" not in html and "<b>bold" not in html
+    assert "<script>" not in html
+    assert "<img" not in html
+    assert "<b>bold" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp;" in html
     assert "&lt;img src=x onerror=&quot;steal()&quot;&gt;" in html
     assert HOSTILE_TITLE in plain_part.get_content()
@@ -164,7 +167,8 @@ def test_port_465_with_starttls_is_refused_again_before_connecting(
     with pytest.raises(ConfigError, match="port 465 expects TLS from the first byte"):
         send(smtp_settings(465), None)
 
-    assert mailbox.commands == [] and mailbox.logins == []
+    assert mailbox.commands == []
+    assert mailbox.logins == []
 
 
 def test_a_server_without_starttls_gets_no_login_in_plain_text(
@@ -176,7 +180,8 @@ def test_a_server_without_starttls_gets_no_login_in_plain_text(
         send(smtp_settings(port), None)
 
     assert mailbox.commands == ["EHLO"]
-    assert mailbox.logins == [] and mailbox.messages == []
+    assert mailbox.logins == []
+    assert mailbox.messages == []
 
 
 @pytest.mark.parametrize(
@@ -204,7 +209,8 @@ def test_plain_smtp_on_loopback_without_login_delivers(
 
     send(smtp_settings(port, tls="none", username=None, password=None), None)
 
-    assert mailbox.commands == ["EHLO", "MAIL"] and len(mailbox.messages) == 1
+    assert mailbox.commands == ["EHLO", "MAIL"]
+    assert len(mailbox.messages) == 1
 
 
 def test_tls_mode_speaks_tls_from_the_first_byte(
@@ -227,7 +233,8 @@ def test_a_certificate_the_client_does_not_trust_fails_without_login(
     with pytest.raises(DeliveryError, match="TLS failed"):
         send(smtp_settings(port), None)
 
-    assert mailbox.logins == [] and mailbox.messages == []
+    assert mailbox.logins == []
+    assert mailbox.messages == []
 
 
 def test_an_unreachable_server_is_a_retryable_failure() -> None:
@@ -272,5 +279,6 @@ def test_ses_sends_the_same_message_with_bcc_only_in_the_destination(aws: None) 
     assert AUDIT_BCC in sent.destinations
     assert "secops@example.com" in sent.destinations
     message = email.message_from_string(sent.raw_data, policy=email.policy.default)
-    assert "Bcc" not in message and AUDIT_BCC not in sent.raw_data
+    assert "Bcc" not in message
+    assert AUDIT_BCC not in sent.raw_data
     assert message["Subject"] == f"[GuardDuty] High 8.0: {HOSTILE_TITLE}"

@@ -95,6 +95,8 @@ def test_the_configured_routes_route_as_the_example_says() -> None:
     sample = routing.choose(finding(severity=2, **with_sample()), settings.routes)
     low = routing.choose(finding(severity=2), settings.routes)
 
-    assert high is not None and high.channels == (Channel("chat", "spaces/AAAA"),)
-    assert sample is not None and sample.channels == (Channel("chat", "spaces/BBBB"),)
+    assert high is not None
+    assert high.channels == (Channel("chat", "spaces/AAAA"),)
+    assert sample is not None
+    assert sample.channels == (Channel("chat", "spaces/BBBB"),)
     assert low is None
