@@ -135,7 +135,11 @@ def test_everything_unreachable_reports_the_finding_failed(
     [line] = [r for r in caplog.records if lost.id in r.getMessage()]
     assert line.levelno == logging.INFO
     assert "failed" in line.getMessage()
-    assert line.channels[-1] == {"channel": "sns", "result": "failed", "passive": False}
+    assert line.__dict__["channels"][-1] == {
+        "channel": "sns",
+        "result": "failed",
+        "passive": False,
+    }
     assert tally([outcome])["Failed"] == 1
 
 
