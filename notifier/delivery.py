@@ -135,6 +135,13 @@ class _Dispatch:
     def _send_to_space(
         self, channel: Channel, group: list[_Plan], budget: Budget, passive: bool
     ) -> None:
+        """Cards, or one digest and the Critical cards above the threshold.
+
+        The threshold applies to the findings reaching the space in one step: a
+        space that is a fallback gets its own digest for the findings falling
+        back to it. A Critical finding whose card failed falls back even when
+        the digest listing it was posted.
+        """
         if len(group) <= self.settings.digest.threshold:
             for plan in group:
                 plan.add(self._card(channel, plan.finding, budget, passive))
@@ -190,6 +197,9 @@ class _Dispatch:
         self, channel: Channel, finding: Finding, budget: Budget, passive: bool
     ) -> ChannelOutcome:
         """E-mail or SNS, once per finding version when records are kept."""
+        # Limitation: bursts are digested only in Chat; e-mail lists and SNS topics
+        # get one message per finding. An e-mail digest would need its own renderer
+        # and a record per batch rather than per finding version.
         records = self.channels.records
 
         def post() -> None:
@@ -207,6 +217,9 @@ class _Dispatch:
                 str(channel), channel.kind, Result.ALREADY_SENT, passive
             )
         if claim is Claim.IN_PROGRESS:
+            # Limitation: a claim left by an invocation that died after sending
+            # counts as in progress until its lease ends; a retry before then falls
+            # back, one after it sends again (at-least-once in that case).
             return _failed(channel, passive, "being sent by another invocation", True)
 
         outcome = _attempt(channel, passive, budget, post)

@@ -88,6 +88,10 @@ def batch_response(
     invocation: Invocation, outcomes: Sequence[FindingOutcome]
 ) -> dict[str, Any]:
     """SQS's partial-batch answer: the message ids to hand back for a retry."""
+    # Limitation: on a FIFO queue, order would need every message after the first
+    # failure of a message group handed back too; this names only the failed ones,
+    # so the notifier expects a standard queue (GuardDuty findings carry no order
+    # that delivery depends on: a card is upserted from the latest version).
     return {
         "batchItemFailures": [
             {"itemIdentifier": item_id}
