@@ -102,23 +102,21 @@ class _Dispatch:
         self.channels = channels
 
     def run(self, plans: Sequence[_Plan], budget: Budget) -> None:
-        routed = [plan for plan in plans if plan.route is not None]
+        routed = [(plan, plan.route) for plan in plans if plan.route is not None]
         reserve = min(self.settings.delivery.reserve_seconds, budget.remaining() / 2)
         first = budget.share(reserve)
-        depth = max((len(p.route.channels) for p in routed if p.route), default=0)
+        depth = max((len(route.channels) for _, route in routed), default=0)
         for step in range(depth):
             groups: dict[Channel, list[_Plan]] = {}
-            for plan in routed:
-                assert plan.route is not None
-                if not plan.accepted and step < len(plan.route.channels):
-                    groups.setdefault(plan.route.channels[step], []).append(plan)
+            for plan, route in routed:
+                if not plan.accepted and step < len(route.channels):
+                    groups.setdefault(route.channels[step], []).append(plan)
             for channel, group in groups.items():
                 self.send(channel, group, first if step == 0 else budget, False)
 
         passive: dict[Channel, list[_Plan]] = {}
-        for plan in routed:
-            assert plan.route is not None
-            for channel in plan.route.passive:
+        for plan, route in routed:
+            for channel in route.passive:
                 passive.setdefault(channel, []).append(plan)
         for channel, group in passive.items():
             self.send(channel, group, budget, True)

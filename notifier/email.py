@@ -105,8 +105,10 @@ class SmtpTransport:
         self._context = ssl_context or ssl.create_default_context()
         self._connection: smtplib.SMTP | None = None
 
-    def send(self, message: bytes, sender: str, to: list[str], budget: Budget) -> None:
-        """Sends ``message`` to the envelope recipients ``to``.
+    def send(
+        self, message: bytes, sender: str, recipients: EmailList, budget: Budget
+    ) -> None:
+        """Sends ``message`` to every recipient, Bcc ones in the envelope only.
 
         Raises:
             ConfigError: the TLS settings are unsafe (checked before connecting).
@@ -117,6 +119,7 @@ class SmtpTransport:
             raise DeliveryError("smtp: no time left", retryable=True)
         try:
             connection = self._open(timeout)
+            to = envelope(recipients)
             refused = connection.sendmail(sender, to, message)
         except smtplib.SMTPServerDisconnected as error:
             self.close()
@@ -225,6 +228,9 @@ class SesTransport:
                 f"ses: {type(error).__name__}", retryable=True
             ) from error
 
+    def close(self) -> None:
+        """Nothing to close: boto3 pools its own connections."""
+
 
 class Mailer:
     """Sends findings by e-mail to the lists the configuration names."""
@@ -252,17 +258,13 @@ class Mailer:
         message = compose(
             summarize(finding, self._cards), self.settings.sender, recipients
         )
-        data = message.as_bytes()
-        if isinstance(self._transport, SesTransport):
-            self._transport.send(data, self.settings.sender, recipients, budget)
-        else:
-            self._transport.send(
-                data, self.settings.sender, envelope(recipients), budget
-            )
+        self._transport.send(
+            message.as_bytes(), self.settings.sender, recipients, budget
+        )
 
     def close(self) -> None:
-        if isinstance(self._transport, SmtpTransport):
-            self._transport.close()
+        """Ends the SMTP connection kept open for the batch, if any."""
+        self._transport.close()
 
 
 def mailer_for(

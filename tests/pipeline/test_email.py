@@ -254,9 +254,7 @@ def test_one_connection_serves_a_batch(
     message = compose(summarize(finding(), CardSettings()), "a@example.com", SECURITY)
 
     for _ in range(3):
-        transport.send(
-            message.as_bytes(), "a@example.com", ["b@example.com"], Budget.of(5)
-        )
+        transport.send(message.as_bytes(), "a@example.com", SECURITY, Budget.of(5))
     transport.close()
 
     assert mailbox.commands.count("STARTTLS") == 1
