@@ -102,6 +102,9 @@ class SmtpTransport:
     ) -> None:
         self.settings = settings
         self._secrets = secrets
+        # Limitation: without ssl_context, SMTP trusts the system's CA store (or
+        # SSL_CERT_FILE); a private CA or a client certificate would need keys for
+        # them in [email].
         self._context = ssl_context or ssl.create_default_context()
         self._connection: smtplib.SMTP | None = None
 
@@ -194,6 +197,8 @@ class SesTransport:
     """Sends the same MIME message through Amazon SES v2 (``SendEmail``, raw)."""
 
     def __init__(self, clients: AwsClients) -> None:
+        # Limitation: SES is called in aws.region; a sending identity verified in
+        # another Region would need a region key in [email].
         self._clients = clients
 
     def send(
