@@ -12,22 +12,24 @@ from typing import Protocol
 
 from notifier.aws import AwsClients
 from notifier.budget import Budget
+from notifier.chat import ChatApp
 from notifier.config import Settings
 from notifier.email import mailer_for
 from notifier.finding import Finding
 from notifier.records import DeliveryRecords
 from notifier.secrets import SecretStore
 from notifier.sns import Publisher
+from notifier.webhook import ChatWebhook
 
 
 class ChatSender(Protocol):
     """Posts to Google Chat as the Chat app, in any space (``notifier.chat.ChatApp``).
 
-    ``upsert_finding`` creates or edits the finding's one card in ``space``;
+    ``post_finding`` creates or edits the finding's one card in ``space``;
     ``post_digest`` posts one digest card for ``findings``.
     """
 
-    def upsert_finding(
+    def post_finding(
         self, space: str, finding: Finding, budget: Budget, /
     ) -> object: ...
 
@@ -115,10 +117,9 @@ def chat_clients(
 ) -> tuple[ChatSender | None, WebhookSender | None]:
     """The Chat app client (when ``chat.credentials`` is set) and the webhook client
     (when ``chat.webhook_url`` is set)."""
-    # Limitation: the Chat clients (notifier.chat.ChatApp and ChatWebhook) are built
-    # on another branch and are wired in here when it merges; until then chat and
-    # webhook channels fail with "no Chat client" and findings fall back.
-    return None, None
+    app = ChatApp(settings, secrets) if settings.chat.credentials else None
+    webhook = ChatWebhook(settings, secrets) if settings.chat.webhook_url else None
+    return app, webhook
 
 
 def _uses_sns(settings: Settings) -> bool:

@@ -177,7 +177,7 @@ class _Dispatch:
             return
         if self.channels.chat is None:
             raise DeliveryError("no Chat app client configured")
-        self.channels.chat.upsert_finding(_space(channel), finding, budget)
+        self.channels.chat.post_finding(_space(channel), finding, budget)
 
     def _post_digest(
         self, channel: Channel, findings: list[Finding], budget: Budget

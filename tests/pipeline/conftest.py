@@ -4,7 +4,6 @@ moto for SNS, SQS, SES and DynamoDB, and the sandbox's Chat API."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import ipaddress
 import json
 import socket
@@ -16,7 +15,6 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 from cryptography import x509
@@ -25,15 +23,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from moto import mock_aws
 
-from notifier.budget import Budget
-from notifier.cards import finding_message
-from notifier.config import CardSettings
-from notifier.digest import digest_message
-from notifier.errors import DeliveryError
+from notifier import config
+from notifier.chat import ChatApp
 from notifier.finding import Finding
+from notifier.secrets import SecretStore
+from notifier.transport import RetryPolicy, Transport
 from sandbox.chat_server import ChatServer
 from tests.notifier.test_finding import finding_document
-from tests.sandbox.chat_sessions import app_session
 
 SMTP_PASSWORD = "s3cret-smtp-password"
 SECURITY = ("secops@example.com",)
@@ -220,49 +216,16 @@ def closed_port() -> int:
 # --- Chat -----------------------------------------------------------------------
 
 
-class SandboxChat:
-    """A minimal Chat app client for tests: satisfies ``ChatSender`` by posting the
-    product's cards and digests to the sandbox's Chat REST API (the real token flow,
-    schema validation and write quota)."""
-
-    def __init__(self, url: str, session: requests.Session) -> None:
-        self.url = url
-        self.session = session
-        self.cards = CardSettings()
-        self.calls: list[tuple[str, str, float]] = []
-
-    def upsert_finding(self, space: str, finding: Finding, budget: Budget) -> object:
-        self.calls.append(("card", finding.id, budget.remaining()))
-        message_id = "client-" + hashlib.sha256(finding.id.encode()).hexdigest()[:40]
-        return self._post(
-            space, finding_message(finding, self.cards), budget, messageId=message_id
-        )
-
-    def post_digest(
-        self, space: str, findings: list[Finding], budget: Budget
-    ) -> object:
-        self.calls.append(("digest", str(len(findings)), budget.remaining()))
-        return self._post(space, digest_message(findings, self.cards), budget)
-
-    def _post(
-        self, space: str, message: dict[str, Any], budget: Budget, **query: str
-    ) -> object:
-        try:
-            answer = self.session.post(
-                f"{self.url}/v1/{space}/messages",
-                params=query,
-                data=json.dumps(message),
-                headers={"Content-Type": "application/json"},
-                timeout=budget.timeout(5.0),
-            )
-        except requests.RequestException as error:
-            raise DeliveryError(
-                f"chat: {type(error).__name__}", retryable=True
-            ) from error
-        if answer.status_code >= 400:
-            retryable = answer.status_code == 429 or answer.status_code >= 500
-            raise DeliveryError(f"chat: HTTP {answer.status_code}", retryable=retryable)
-        return answer.json()
+def real_chat(api_url: str, key_file: Path) -> ChatApp:
+    """The product's Chat app client, posting to ``api_url`` with the sandbox's
+    service-account key (the real token flow); retries are quick and never sleep."""
+    settings = config.parse(
+        {"chat": {"api_url": api_url, "credentials": f"file:{key_file}"}}, "test"
+    )
+    transport = Transport(
+        RetryPolicy(max_attempts=2, timeout_seconds=2.0), sleep=lambda _: None
+    )
+    return ChatApp(settings, SecretStore(), transport=transport)
 
 
 @pytest.fixture(scope="module")
@@ -272,21 +235,21 @@ def chat_server() -> Iterator[ChatServer]:
 
 
 @pytest.fixture(scope="module")
-def chat_session(chat_server: ChatServer) -> Iterator[requests.Session]:
+def chat_key(chat_server: ChatServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     account = chat_server.create_service_account("guardduty-chatops", app_name="GD")
-    with app_session(chat_server, account) as session:
-        yield session
+    folder = tmp_path_factory.mktemp("chat-key")
+    return chat_server.write_service_account_key(folder / "chat-sa.json", account)
 
 
 @pytest.fixture
-def chat(chat_server: ChatServer, chat_session: requests.Session) -> SandboxChat:
-    return SandboxChat(chat_server.url, chat_session)
+def chat(chat_server: ChatServer, chat_key: Path) -> ChatApp:
+    return real_chat(chat_server.url, chat_key)
 
 
 @pytest.fixture
-def chat_down(chat_session: requests.Session) -> SandboxChat:
-    """The same client pointed at a port where no Chat API listens."""
-    return SandboxChat(f"http://127.0.0.1:{closed_port()}", chat_session)
+def chat_down(chat_key: Path) -> ChatApp:
+    """The real client pointed at a port where no Chat API listens."""
+    return real_chat(f"http://127.0.0.1:{closed_port()}", chat_key)
 
 
 # --- AWS (moto) and configuration -----------------------------------------------

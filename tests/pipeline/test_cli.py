@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from notifier import channels, cli
+from notifier.chat import ChatApp
 from tests.pipeline.conftest import (
     Mailbox,
-    SandboxChat,
     closed_port,
     configuration,
     finding,
@@ -20,7 +20,7 @@ from tests.pipeline.conftest import (
 
 @pytest.fixture
 def configure(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chat_down: SandboxChat
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chat_down: ChatApp
 ) -> Any:
     def write(document: dict[str, Any]) -> None:
         path = tmp_path / "chatops.toml"

@@ -9,6 +9,7 @@ from notifier import config
 from notifier.aws import AwsClients
 from notifier.budget import Budget
 from notifier.channels import Channels, ChatSender, open_channels
+from notifier.chat import ChatApp
 from notifier.delivery import deliver
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
@@ -17,7 +18,6 @@ from notifier.secrets import SecretStore
 from sandbox.chat_server import ChatServer
 from tests.pipeline.conftest import (
     Mailbox,
-    SandboxChat,
     closed_port,
     configuration,
     finding,
@@ -49,7 +49,7 @@ class RecordingChat:
         self.error = error
         self.budgets: list[float] = []
 
-    def upsert_finding(self, space: str, finding: Finding, budget: Budget) -> object:
+    def post_finding(self, space: str, finding: Finding, budget: Budget) -> object:
         self.budgets.append(budget.remaining())
         if self.error:
             raise self.error
@@ -62,7 +62,7 @@ class RecordingChat:
 
 
 def test_chat_unreachable_falls_back_to_email_and_sns_still_hears(
-    aws: None, plain_server: tuple[Mailbox, int], chat_down: SandboxChat
+    aws: None, plain_server: tuple[Mailbox, int], chat_down: ChatApp
 ) -> None:
     mailbox, port = plain_server
     topic, queue = topic_with_queue()
@@ -89,7 +89,7 @@ def test_chat_unreachable_falls_back_to_email_and_sns_still_hears(
 
 
 def test_with_chat_and_email_down_sns_takes_the_finding(
-    aws: None, chat_down: SandboxChat
+    aws: None, chat_down: ChatApp
 ) -> None:
     topic, queue = topic_with_queue()
     route = {"name": "all", "channels": ["chat", "email:security", "sns"]}
@@ -109,7 +109,7 @@ def test_with_chat_and_email_down_sns_takes_the_finding(
 
 
 def test_everything_unreachable_reports_the_finding_failed(
-    chat_down: SandboxChat, caplog: pytest.LogCaptureFixture
+    chat_down: ChatApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     topic = "arn:aws:sns:us-east-1:111122223333:guardduty-alerts"
     document = configuration(
@@ -144,7 +144,7 @@ def test_everything_unreachable_reports_the_finding_failed(
 
 
 def test_a_burst_for_one_space_is_one_digest_plus_critical_cards(
-    chat_server: ChatServer, chat: SandboxChat
+    chat_server: ChatServer, chat: ChatApp
 ) -> None:
     space = chat_server.create_space("burst")
     scores = [9.5 if n % 20 == 0 else 2.0 + (n % 7) for n in range(60)]
@@ -169,7 +169,7 @@ def test_a_burst_for_one_space_is_one_digest_plus_critical_cards(
 
 
 def test_a_batch_at_the_threshold_gets_one_card_each(
-    chat_server: ChatServer, chat: SandboxChat
+    chat_server: ChatServer, chat: ChatApp
 ) -> None:
     space = chat_server.create_space("quiet")
     settings, channels = channels_for(

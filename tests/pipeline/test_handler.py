@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from notifier import channels, config, handler
+from notifier.chat import ChatApp
 from notifier.errors import DeliveryError
 from tests.notifier.test_finding import eventbridge
 from tests.pipeline.conftest import (
     SMTP_PASSWORD,
     Mailbox,
-    SandboxChat,
     closed_port,
     configuration,
     finding,
@@ -146,7 +146,7 @@ NOT_A_FINDING = {
 
 @pytest.fixture
 def working(
-    aws: None, plain_server: tuple[Mailbox, int], chat_down: SandboxChat
+    aws: None, plain_server: tuple[Mailbox, int], chat_down: ChatApp
 ) -> tuple[dict[str, Any], Mailbox, str]:
     """Chat down; e-mail and SNS up: (configuration, mailbox, SNS reader queue)."""
     mailbox, port = plain_server
@@ -165,7 +165,7 @@ def unreachable() -> dict[str, Any]:
 
 def test_an_eventbridge_event_is_delivered_with_logs_and_metrics(
     working: tuple[dict[str, Any], Mailbox, str],
-    chat_down: SandboxChat,
+    chat_down: ChatApp,
     lambda_with: Callable[[dict[str, Any], Any], Invoke],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -197,7 +197,7 @@ def test_an_eventbridge_event_is_delivered_with_logs_and_metrics(
 
 def test_an_sqs_batch_fails_only_what_retrying_can_fix(
     working: tuple[dict[str, Any], Mailbox, str],
-    chat_down: SandboxChat,
+    chat_down: ChatApp,
     lambda_with: Callable[[dict[str, Any], Any], Invoke],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -230,7 +230,7 @@ def test_an_sqs_batch_fails_only_what_retrying_can_fix(
 
 
 def test_an_sqs_record_no_channel_took_is_named_for_retry(
-    chat_down: SandboxChat,
+    chat_down: ChatApp,
     lambda_with: Callable[[dict[str, Any], Any], Invoke],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -250,7 +250,7 @@ def test_an_sqs_record_no_channel_took_is_named_for_retry(
 
 def test_an_sns_wrapped_event_is_delivered(
     working: tuple[dict[str, Any], Mailbox, str],
-    chat_down: SandboxChat,
+    chat_down: ChatApp,
     lambda_with: Callable[[dict[str, Any], Any], Invoke],
 ) -> None:
     document, mailbox, _ = working
@@ -264,7 +264,7 @@ def test_an_sns_wrapped_event_is_delivered(
 
 def test_an_sns_notification_inside_sqs_is_unwrapped(
     working: tuple[dict[str, Any], Mailbox, str],
-    chat_down: SandboxChat,
+    chat_down: ChatApp,
     lambda_with: Callable[[dict[str, Any], Any], Invoke],
 ) -> None:
     document, mailbox, _ = working
@@ -280,7 +280,7 @@ def test_an_sns_notification_inside_sqs_is_unwrapped(
 
 @pytest.mark.parametrize("wrapped", [False, True])
 def test_an_event_no_channel_took_raises_so_lambda_retries_it(
-    chat_down: SandboxChat,
+    chat_down: ChatApp,
     lambda_with: Callable[[dict[str, Any], Any], Invoke],
     wrapped: bool,
 ) -> None:
