@@ -18,8 +18,8 @@
 #                         (default guardduty-chatops-bot)
 #   CHATOPS_CONFIG_FILE   the configuration to bundle (default infra/chatops.toml)
 #   CHAT_KEY_SECRET       optional Secret Manager secret holding the Chat app's
-#                         service-account key; mounted at /secrets/chat/key.json, so
-#                         chat.credentials = "file:/secrets/chat/key.json"
+#                         service-account key; mounted at /etc/secrets/chat/key.json, so
+#                         chat.credentials = "file:/etc/secrets/chat/key.json"
 #   MAX_INSTANCES         default 10
 #   ACCOUNT_ONLY=1        only create the service account and print its unique ID
 #                         (the AWS stack needs it before the bot's configuration
@@ -86,7 +86,7 @@ python3 "$infra/preflight.py" "$config" || die "fix the configuration first"
 
 secret_flags=()
 if [ -n "$key_secret" ]; then
-  secret_flags+=("--set-secrets=/secrets/chat/key.json=$key_secret:latest")
+  secret_flags+=("--set-secrets=/etc/secrets/chat/key.json=$key_secret:latest")
 fi
 
 cat <<EOF

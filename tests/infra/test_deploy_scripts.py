@@ -239,7 +239,7 @@ def test_bot_deploys_as_a_functions_framework_function(checkout: Checkout) -> No
         "--allow-unauthenticated",
         "--service-account guardduty-chatops-bot@chat-project.iam.gserviceaccount.com",
         "--set-env-vars CHATOPS_CONFIG=/workspace/chatops.toml",
-        "--set-secrets=/secrets/chat/key.json=chat-sa-key:latest",
+        "--set-secrets=/etc/secrets/chat/key.json=chat-sa-key:latest",
     ):
         assert flag in deploy
     shim = (stage / "main.py").read_text(encoding="utf-8")
