@@ -173,6 +173,7 @@ function renderButtons(buttonList, path, ctx, card) {
 
 function buttonFace(element, button, label) {
   const icon = cardIcon(button.icon);
+  if (icon && label) icon.setAttribute("aria-hidden", "true");
   if (icon) element.appendChild(icon);
   if (label) element.appendChild(document.createTextNode(label));
   if (!label) element.classList.add("icon-only");
@@ -239,7 +240,10 @@ function renderOverflow(opener, menu, path, ctx, card) {
       entry.type = "button";
       entry.setAttribute("role", "menuitem");
       const icon = cardIcon(item.startIcon);
-      if (icon) entry.appendChild(icon);
+      if (icon) {
+        icon.setAttribute("aria-hidden", "true");
+        entry.appendChild(icon);
+      }
       entry.appendChild(document.createTextNode(str(item.text)));
       entry.disabled = Boolean(item.disabled) || !(item.onClick && item.onClick.action);
       entry.addEventListener("click", () => {

@@ -4,7 +4,7 @@
 const POLL_MS = 400;
 const page = {
   version: -1, user: "", space: "", data: null, dialogId: null,
-  expanded: new Set(), timer: null, polling: false, peopleKey: "", threadCounts: {},
+  expanded: new Set(), timer: null, polling: false, peopleKey: "", seen: {}, follow: false,
 };
 const EFFECTS = {
   "update message": "updated the card", "new message": "posted a message",
@@ -130,13 +130,15 @@ function drawSpaces() {
     const item = el("li");
     const button = el("button", space.name === page.space ? "selected" : "");
     button.type = "button";
+    button.dataset.space = space.name;
     button.appendChild(el("span", "space-badge", (space.displayName || "?").trim().charAt(0).toUpperCase()));
     button.appendChild(el("span", null, space.displayName || space.name));
     const count = space.threads.reduce((total, thread) => total + thread.messages.length, 0);
     button.appendChild(el("span", "count", String(count)));
     button.addEventListener("click", () => {
       page.space = space.name;
-      delete page.threadCounts[space.name];
+      history.replaceState(null, "", "#" + space.name);
+      delete page.seen[space.name];
       draw();
     });
     item.appendChild(button);
@@ -156,19 +158,25 @@ function drawThreads() {
   title.replaceChildren(el("span", null, space.displayName || space.name), el("span", "sub", space.name));
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const scroll = box.scrollTop;
-  const seen = page.threadCounts[space.name];
+  const before = page.seen[space.name];
   const names = peopleNames();
   const threads = space.threads.map((thread) => drawThread(thread, names));
   box.replaceChildren(...(threads.length ? threads : [el("div", "empty", "No messages in this space yet.")]));
-  page.threadCounts[space.name] = threads.length;
-  // A new thread (or a first look) brings the newest thread's top into view;
+  const articles = Array.from(box.querySelectorAll("article.message"));
+  page.seen[space.name] = new Set(articles.map((article) => article.dataset.name));
+  // A first look shows the newest thread; a message that answers what this
+  // person just did (or arrives while they read the end) is brought into view;
   // an edit in place leaves the reader where they were.
-  const last = threads[threads.length - 1];
-  if (last && (seen === undefined || (threads.length > seen && atBottom))) {
-    box.scrollTop = last.offsetTop - box.offsetTop - 16;
+  const fresh = before ? articles.filter((article) => !before.has(article.dataset.name)) : [];
+  if (!before && threads.length) {
+    box.scrollTop = threads[threads.length - 1].offsetTop - box.offsetTop - 16;
+  } else if (fresh.length && (page.follow || atBottom)) {
+    box.scrollTop = scroll;
+    fresh[fresh.length - 1].scrollIntoView({ block: "nearest" });
   } else {
     box.scrollTop = scroll;
   }
+  if (fresh.length) page.follow = false;
 }
 
 function drawThread(thread, names) {
@@ -270,6 +278,7 @@ async function clickCard(message, path, element, card) {
   element.classList.remove("busy");
   element.disabled = false;
   report(result);
+  page.follow = true;
   pollNow();
 }
 
@@ -346,6 +355,7 @@ async function submitDialog(id, path, element, body, error) {
   } else if (result.notice) {
     toast(result.notice, false);
   }
+  page.follow = true;
   pollNow();
 }
 
@@ -370,6 +380,7 @@ async function sendCommand(event) {
   button.disabled = false;
   if (result.kind) input.value = "";
   report(result);
+  page.follow = true;
   pollNow();
 }
 
@@ -383,4 +394,5 @@ byId("user").addEventListener("change", (event) => {
   pollNow();
 });
 byId("composer").addEventListener("submit", sendCommand);
+if (location.hash.startsWith("#spaces/")) page.space = decodeURIComponent(location.hash.slice(1));
 poll();
