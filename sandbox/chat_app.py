@@ -91,6 +91,8 @@ BotCall = Callable[[AppConfig, Mapping[str, Any], str], BotReply]
 def post_event(config: AppConfig, event: Mapping[str, Any], token: str) -> BotReply:
     """Posts one event to the app as Google Chat does, and reads its answer."""
     headers = {"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT}
+    # Limitation: the timeout bounds the connection and each wait for data, not
+    # the whole answer; an app that trickles its answer out can take longer.
     try:
         response = requests.post(
             config.bot_url, json=event, headers=headers, timeout=config.timeout

@@ -36,6 +36,7 @@ class ChatClient:
     def create_service_account(
         self, name: str = "guardduty-chatops", app_name: str = "GuardDuty"
     ) -> ServiceAccount:
+        """Provided by `ChatServer`, which owns the OAuth side."""
         raise NotImplementedError
 
     def configure_app(

@@ -18,7 +18,9 @@ from sandbox.chat_messages import ChatApiError
 from sandbox.chat_schema import MessageInvalid, Problem
 from sandbox.chat_store import FALLBACK_TO_NEW_THREAD, ChatStore
 
-# What UPDATE_MESSAGE replaces; fallbackText is no updateMask path and stays.
+# Limitation: UPDATE_MESSAGE replaces text, cards and accessory widgets only; the
+# message's fallbackText stays as it was, since it is no updateMask path of the
+# store's patch. Google's documentation does not say which it does.
 UPDATED_FIELDS = "text,cards_v2,accessory_widgets"
 PROBLEMS_SHOWN = 5
 
@@ -69,6 +71,8 @@ def _carry_out(
         )
         return replace(result, dialog=dialog.card)
     if effect is Effect.CLOSE_DIALOG:
+        # Limitation: any actionStatus closes the dialog, OK or not; whether Chat
+        # keeps a dialog open on an error status is not documented.
         dialogs.close(scene.person.name)
     return result
 

@@ -96,6 +96,8 @@ def card_clicked(
         dialog: the dialog step, for buttons that open a dialog or act in one.
         inputs: the values of the card's or dialog's input widgets, by name.
     """
+    # Limitation: a CANCEL_DIALOG event carries no action or parameters; what
+    # Google puts there is not documented in the material the sandbox follows.
     parameters = dict(action.parameters) if action else {}
     if context.format == "addon":
         payload: dict[str, Any] = {"space": dict(context.space)}

@@ -245,6 +245,9 @@ class ChatRelay:
         Raises:
             RelayError: no app, or not one of its commands.
         """
+        # Limitation: only slash commands reach the app; plain messages and
+        # @mentions, and commands registered as opening a dialog (REQUEST_DIALOG
+        # with `triggersDialog`), would need their own event shapes here.
         config = self._require_config()
         typed = text.strip()
         name = typed.split(maxsplit=1)[0] if typed else ""

@@ -141,6 +141,8 @@ const CHAT_TOKENS = new RegExp([
   "(?<![\\w~])~(?=\\S)([^~\\n]+?)~(?![\\w~])",
 ].join("|"), "g");
 
+// Limitation: for MARKUP_SYNTAX_MARKDOWN messages only bold, italic, strike,
+// code, links and mentions are drawn; lists, quotes and headings show as typed.
 const MARKDOWN_TOKENS = new RegExp([
   "```([\\s\\S]*?)```",
   "`([^`\\n]+)`",

@@ -179,6 +179,9 @@ function drawThreads() {
   if (fresh.length) page.follow = false;
 }
 
+// Limitation: every change redraws the space, so a value typed into an input of
+// a card message (not a dialog) is lost when another message changes; keeping it
+// would need the page to patch the DOM instead of redrawing.
 function drawThread(thread, names) {
   const box = el("div", "thread");
   box.dataset.thread = thread.name;

@@ -14,7 +14,8 @@ event formats apart, and answers in Google's real shapes, checked with
 - `/gd-help` and `/gd-finding ID`: a text message, a finding card;
 - ADDED_TO_SPACE: a greeting.
 
-`answer_next` and `delay_next` script misbehaviour for one event.
+`answer_next` and `delay_next` script misbehaviour for one event. On leaving its
+`with` block it checks every event it received against the discovery schema.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from notifier.cards import finding_message
 from notifier.config import CardSettings
 from notifier.finding import Finding
 from notifier.handling import Action, Handling, history_from_message
-from sandbox.chat_schema import Envelope, validate_interaction_response
+from sandbox.chat_schema import Envelope, validate_event, validate_interaction_response
 from sandbox.chat_server import ChatServer
 from sandbox.google_identity import CHAT_ISSUER, GOOGLE_ISSUER, ChatApp, TokenKind
 from sandbox.loopback import LoopbackServer
@@ -81,6 +82,10 @@ class BotDouble:
         trace: TracebackType | None,
     ) -> None:
         self._http.stop()
+        if error is None:
+            # Whatever the tests did, every event the app received was valid.
+            for event in self.events:
+                validate_event(event)
 
     def answer_next(self, status: int, body: Any) -> None:
         """Answers the next event with this status and JSON body, unchecked."""

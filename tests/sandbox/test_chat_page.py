@@ -108,6 +108,26 @@ def test_the_state_answers_with_the_version_alone_while_nothing_changes(
     assert shown(chat, analyst, space) == [{"message": card, "private": False}]
 
 
+def test_an_edit_through_the_api_is_a_new_version(
+    chat: ChatServer, session: Session, space: str, finding: Finding
+) -> None:
+    card = post_card(chat, session, space, finding)
+    before = state(chat, chat.person().name)["version"]
+
+    edited = session.patch(
+        f"{chat.url}/v1/{card['name']}",
+        params={"updateMask": "text"},
+        json={"text": "Count went up"},
+    )
+
+    assert edited.status_code == 200
+    after = state(chat, chat.person().name, before)
+    assert after["version"] > before
+    [view] = shown(chat, chat.person().name, space)
+    assert view["message"]["text"] == "Count went up"
+    assert view["message"]["lastUpdateTime"] == edited.json()["lastUpdateTime"]
+
+
 def test_a_private_message_is_shown_to_its_viewer_only(
     chat: ChatServer, session: Session, space: str, finding: Finding, bot: BotDouble
 ) -> None:

@@ -36,9 +36,6 @@ def finding() -> Finding:
 def bot(chat: ChatServer, finding: Finding) -> Iterator[BotDouble]:
     with BotDouble(chat, [finding]) as double:
         yield double
-    # Whatever the tests did, every event the app received was a valid one.
-    for event in double.events:
-        validate_event(event)
 
 
 def connect(
