@@ -4,8 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
+# The browser test drives Debian's Chromium; Playwright must never fetch its own.
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install demo test lint typecheck unit bench browser clean
+.PHONY: install demo test lint typecheck unit bench browser chromium clean
 
 install: $(STAMP)
 
@@ -24,8 +28,17 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+# Installs Chromium (and a colour emoji font for card subtitles) when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 \
+		|| ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q $(BROWSER_PACKAGES))
+
+unit: install chromium
 	$(BIN)/pytest
+
+browser: install chromium
+	$(BIN)/pytest -m browser
 
 test: lint typecheck unit
 

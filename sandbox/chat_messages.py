@@ -34,6 +34,9 @@ CONTENT_FIELDS = frozenset(
         "text",
     }
 )
+# Output-only fields a person's message carries when it holds a slash command; the
+# store keeps them on people's messages only.
+COMMAND_FIELDS = frozenset({"annotations", "argumentText", "slashCommand"})
 # updateMask paths, as the API documents them and in their JSON spelling.
 MASK_FIELDS = {
     "text": "text",
@@ -82,9 +85,10 @@ class ChatApiError(Exception):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who writes: a Chat app (by its service account) or an incoming webhook."""
+    """Who writes: a Chat app (by its service account), an incoming webhook, or a
+    person of the sandbox typing in the page."""
 
-    kind: Literal["app", "webhook"]
+    kind: Literal["app", "webhook", "human"]
     id: str
     user_id: str
     display_name: str
@@ -94,7 +98,7 @@ class Caller:
         return {
             "name": f"users/{self.user_id}",
             "displayName": self.display_name,
-            "type": "BOT",
+            "type": "HUMAN" if self.kind == "human" else "BOT",
         }
 
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from jsonschema.exceptions import ValidationError
 
-from sandbox import chat_rules
+from sandbox import chat_rules, event_rules
 from sandbox.chat_rules import (
     ADDON_KEYS,
     CARD,
@@ -45,6 +45,7 @@ __all__ = [
     "chat_json_schema",
     "json_size",
     "validate_card",
+    "validate_event",
     "validate_interaction_response",
     "validate_message",
 ]
@@ -122,6 +123,20 @@ def validate_interaction_response(
     _check("chat_response" if found == "chat" else "addon_response", response)
 
 
+def validate_event(event: Mapping[str, Any]) -> None:
+    """Checks an interaction event as Google Chat sends it to an app.
+
+    A classic event must be a `DeprecatedEvent` of the discovery document; an
+    add-on event object (no top-level `type`, a `chat` object) must match the
+    add-on envelope, whose parts are the discovery document's schemas.
+
+    Raises:
+        MessageInvalid: listing every problem found.
+    """
+    addon = "chat" in event and "type" not in event
+    _check("addon_event" if addon else "classic_event", event)
+
+
 def chat_json_schema() -> dict[str, Any]:
     """The translated discovery schemas with the added rules, under `$defs`."""
     return copy.deepcopy(chat_rules.definitions())
@@ -155,6 +170,8 @@ _ROOTS: dict[str, dict[str, Any]] = {
     "dialog_card": {"$ref": DEF + CARD, "x-max-json-bytes": MAX_CARD_BYTES},
     "chat_response": {"$ref": DEF + "Message"},
     "addon_response": {"$ref": DEF + "AddOnResponse"},
+    "classic_event": event_rules.CLASSIC_EVENT,
+    "addon_event": event_rules.ADDON_EVENT,
 }
 
 

@@ -2,19 +2,26 @@
 
 `ChatServer` puts `ChatApi` behind a threaded HTTP server on 127.0.0.1, and adds
 what a test of delivery code needs: spaces, webhooks and service-account key
-files to hand to the product, a record of every request (without secrets), and
-failures on demand (429, 503 or a dropped connection for the next N requests).
+files to hand to the product, a record of every API request (without secrets),
+and failures on demand (429, 503 or a dropped connection for the next N
+requests).
+
+It also plays the Chat client: the page at `/` (`sandbox.chat_page`) shows the
+spaces, and clicks, dialogs and slash commands, from the page or from
+`click`/`submit_dialog`/`command`, go to the app set with `configure_app` as
+interaction events (`sandbox.chat_relay`).
 """
 
 from __future__ import annotations
 
+import datetime
 import enum
 import http.server
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +29,12 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sandbox.chat_api import OAUTH_PATH, ChatApi, Reply
+from sandbox.chat_app import post_event
+from sandbox.chat_client import ChatClient
 from sandbox.chat_messages import ChatApiError
+from sandbox.chat_page import ChatPage, PageReply
+from sandbox.chat_people import DEFAULT_PEOPLE, Person
+from sandbox.chat_relay import ChatRelay
 from sandbox.chat_store import ChatStore
 from sandbox.google_identity import (
     CHAT_CERTS_PATH,
@@ -67,7 +79,7 @@ class RecordedRequest:
     caller: str | None = None
 
 
-class ChatServer:
+class ChatServer(ChatClient):
     """A local Google Chat API, token endpoint and certificate host.
 
     Args:
@@ -77,6 +89,8 @@ class ChatServer:
         monotonic: seconds for the quota window; tests pass their own.
         retry_after: add a Retry-After header to quota 429 answers.
         identity: the Google keys to publish; a new one by default.
+        people: the people of the page and of `click`; the first one acts by
+            default. `DEFAULT_PEOPLE` when None.
     """
 
     def __init__(
@@ -88,6 +102,7 @@ class ChatServer:
         monotonic: Callable[[], float] = time.monotonic,
         retry_after: bool = False,
         identity: GoogleIdentity | None = None,
+        people: Sequence[Person] | None = None,
     ) -> None:
         self._http = LoopbackServer(_Handler)
         self._http.http_server.chat = self  # type: ignore[attr-defined]
@@ -102,6 +117,12 @@ class ChatServer:
         self._faults: list[tuple[Fault, float]] = []
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
+        self._apps: list[tuple[ServiceAccount, str]] = []
+        self.people = list(people or DEFAULT_PEOPLE)
+        self.relay = ChatRelay(
+            self.store, self.identity, lambda: _rfc3339(clock()), post_event
+        )
+        self.page = ChatPage(self)
 
     @property
     def url(self) -> str:
@@ -150,6 +171,7 @@ class ChatServer:
         """A service account whose tokens write as the Chat app `app_name`."""
         account = self.authority.create_service_account(name)
         self.api.register_app(account, app_name)
+        self._apps.append((account, app_name))
         return account
 
     def service_account_info(self, account: ServiceAccount) -> dict[str, str]:
@@ -205,6 +227,16 @@ class ChatServer:
         messages: list[dict[str, Any]] = page.get("messages", [])
         return messages
 
+    @property
+    def version(self) -> int:
+        """Grows with every change the page shows: messages, dialogs, clicks."""
+        return self.store.version + self.relay.version
+
+    def _page_reply(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> PageReply | None:
+        return self.page.answer(method, target, headers, body)
+
     def _answer(
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> Reply | None:
@@ -234,6 +266,11 @@ class ChatServer:
         caller = None if reply is None else reply.caller
         with self._lock:
             self._requests.append(RecordedRequest(method, path, values, status, caller))
+
+
+def _rfc3339(seconds: float) -> str:
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _fault_reply(fault: Fault, retry_after: float) -> Reply | None:
@@ -276,16 +313,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         chat: ChatServer = self.server.chat  # type: ignore[attr-defined]
         headers = {name.title(): value for name, value in self.headers.items()}
+        page = chat._page_reply(method, self.path, headers, body)
+        if page is not None:
+            self._send(page.status, page.content_type, page.body, page.headers)
+            return
+
         reply = chat._answer(method, self.path, headers, body)
         if reply is None:
             self.close_connection = True
             return
 
         payload = b"" if reply.body is None else json.dumps(reply.body).encode("utf-8")
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        kind = "application/json; charset=UTF-8"
+        self._send(reply.status, kind, payload, reply.headers)
+
+    def _send(
+        self,
+        status: int,
+        content_type: str,
+        payload: bytes,
+        headers: tuple[tuple[str, str], ...],
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers:
+        for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.chat_messages import (
+    COMMAND_FIELDS,
     CONTENT_FIELDS,
     Caller,
     ChatApiError,
@@ -79,6 +80,13 @@ class ChatStore:
         self._clock = clock
         self._spaces: dict[str, _Space] = {}
         self._lock = threading.RLock()
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """A counter that grows with every change to spaces or messages."""
+        with self._lock:
+            return self._version
 
     def create_space(self, display_name: str, space_id: str | None = None) -> str:
         """Adds a space (the app is a member) and returns its name `spaces/ID`."""
@@ -89,6 +97,7 @@ class ChatStore:
             self._spaces.setdefault(
                 space_id, _Space(f"spaces/{space_id}", display_name)
             )
+            self._version += 1
         return f"spaces/{space_id}"
 
     def spaces(self) -> list[dict[str, Any]]:
@@ -109,6 +118,7 @@ class ChatStore:
         request_id: str | None = None,
         reply_option: str = UNSPECIFIED,
         thread_key: str | None = None,
+        quota: bool = True,
     ) -> dict[str, Any]:
         """`spaces.messages.create`: posts a message and returns its resource.
 
@@ -121,6 +131,8 @@ class ChatStore:
                 message the first request created, unchanged.
             reply_option: the `messageReplyOption` query parameter.
             thread_key: the deprecated `threadKey` query parameter.
+            quota: count the write against the space's quota; answers to
+                interaction events and people's own messages are not API calls.
 
         Raises:
             ChatApiError: NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT,
@@ -128,7 +140,8 @@ class ChatStore:
         """
         with self._lock:
             space = self._space(space_id)
-            self._admit_write(space_id)
+            if quota:
+                self._admit_write(space_id)
             if request_id is not None and request_id in space.requests:
                 return self._replay(space, caller, request_id)
 
@@ -156,6 +169,7 @@ class ChatStore:
         *,
         update_mask: str | None,
         allow_missing: bool = False,
+        quota: bool = True,
     ) -> dict[str, Any]:
         """`spaces.messages.patch`: edits the fields named in `update_mask`.
 
@@ -170,7 +184,8 @@ class ChatStore:
         """
         with self._lock:
             space = self._space(space_id)
-            self._admit_write(space_id)
+            if quota:
+                self._admit_write(space_id)
             message = space.messages.get(message_id)
             if message is None:
                 if not allow_missing:
@@ -195,6 +210,7 @@ class ChatStore:
             validated(body)
             message.content = validated(merged(message.content, body, fields))
             message.update_time = self._now()
+            self._version += 1
             return self._resource(space, message)
 
     def get_message(self, space_id: str, message_id: str) -> dict[str, Any]:
@@ -289,12 +305,13 @@ class ChatStore:
             space, caller, thread.get("name"), key, reply_option
         )
 
+        kept = CONTENT_FIELDS | (
+            COMMAND_FIELDS if caller.kind == "human" else frozenset()
+        )
         message = _Message(
             id=message_id or f"{_random_id(11)}.{_random_id(11)}",
             caller=caller,
-            content={
-                k: copy.deepcopy(v) for k, v in body.items() if k in CONTENT_FIELDS
-            },
+            content={k: copy.deepcopy(v) for k, v in body.items() if k in kept},
             thread_name=thread_name,
             thread_key=space.threads[thread_name],
             thread_reply=reply,
@@ -302,6 +319,7 @@ class ChatStore:
             client_id=message_id,
         )
         space.messages[message.id] = message
+        self._version += 1
         return message
 
     def _thread_for(
