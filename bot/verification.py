@@ -113,11 +113,15 @@ class Verifier:
     """Checks the ``Authorization`` header of every request against settings."""
 
     def __init__(
-        self, settings: VerifySettings, *, session: requests.Session | None = None
+        self,
+        settings: VerifySettings,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self._certificates = CertificateCache(
-            settings.certs_url, session or requests.Session()
+            settings.certs_url, session or requests.Session(), clock=clock
         )
 
     def verify(self, authorization: str | None) -> Mapping[str, Any]:

@@ -36,6 +36,11 @@ APP = ChatApp(
     project_number="123456789012", endpoint_url="https://chatops.example.com/"
 )
 ADMIN_DETECTOR = "885c9a1d055a8f1ddd3be54b6fd206fb"
+# The administrator account's detector in each Region the samples use.
+ADMIN_DETECTORS = {
+    "us-east-1": ADMIN_DETECTOR,
+    "eu-west-1": "2ed30ac2213fb2bac1714363b28e162a",
+}
 NOW = datetime(2026, 12, 1, 10, 0, 30, tzinfo=UTC)
 PERMISSIONS = {
     "default": ["*@example.com"],
@@ -141,6 +146,7 @@ class Harness:
     stub: Stubber
     clients: AwsClients
     kind: TokenKind = TokenKind.PROJECT_NUMBER
+    detector_id: str = ADMIN_DETECTOR
 
     def post(
         self, event: dict[str, Any], *, token: str | None = None
@@ -159,11 +165,13 @@ class Harness:
         return reply.status, document
 
     def detector(self) -> None:
-        self.stub.add_response("list_detectors", {"DetectorIds": [ADMIN_DETECTOR]}, {})
+        self.stub.add_response(
+            "list_detectors", {"DetectorIds": [self.detector_id]}, {}
+        )
 
     def expect(self, operation: str, response: dict[str, Any], **params: Any) -> None:
         self.stub.add_response(
-            operation, response, {"DetectorId": ADMIN_DETECTOR, **params}
+            operation, response, {"DetectorId": self.detector_id, **params}
         )
 
     def expect_finding(self, finding: dict[str, Any]) -> None:
@@ -171,14 +179,19 @@ class Harness:
 
 
 def make_harness(
-    chat: ChatServer, *, poster: Any = None, **extra: Any
+    chat: ChatServer,
+    *,
+    poster: Any = None,
+    region: str = "us-east-1",
+    **extra: Any,
 ) -> Iterator[Harness]:
+    """A bot whose GuardDuty client for ``region`` is stubbed."""
     settings = settings_for(chat, **extra)
     clients = AwsClients(settings.aws, session=boto_session())
-    client = clients.client("guardduty", "us-east-1")
+    client = clients.client("guardduty", region)
     with Stubber(client) as stub:
         bot = build_bot(settings, clients=clients, poster=poster, now=lambda: NOW)
-        yield Harness(chat, bot, stub, clients)
+        yield Harness(chat, bot, stub, clients, detector_id=ADMIN_DETECTORS[region])
 
 
 @functools.cache
