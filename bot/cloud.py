@@ -9,6 +9,7 @@ import functools
 import flask
 import functions_framework
 
+from bot import logs
 from bot.app import answer
 from bot.interactions import Bot, build_bot
 from notifier import config
@@ -22,4 +23,5 @@ def chat_event(request: flask.Request) -> flask.Response:
 
 @functools.cache
 def _bot() -> Bot:
+    logs.configure()
     return build_bot(config.load())

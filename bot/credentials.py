@@ -54,7 +54,7 @@ def aws_session(
         method = "guardduty-chatops-assume-role"
     core = botocore.session.get_session()
     resolver = core.get_component("credential_provider")
-    resolver.insert_before("env", _RoleProvider(fetch, method))
+    resolver.insert_before("env", RoleProvider(fetch, method))
     return boto3.session.Session(botocore_session=core)
 
 
@@ -95,7 +95,7 @@ class GoogleTokenSource:
         return token
 
 
-class _RoleProvider(CredentialProvider):  # type: ignore[misc]
+class RoleProvider(CredentialProvider):  # type: ignore[misc]
     """Hands botocore credentials that it refreshes itself before they expire."""
 
     CANONICAL_NAME = "guardduty-chatops"

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from bot import logs
 from bot.interactions import BAD_REQUEST, Bot, Interaction, Reply, build_bot
 from notifier import config
 
@@ -59,4 +60,5 @@ def _response(reply: Reply) -> dict[str, Any]:
 
 @functools.cache
 def _bot() -> Bot:
+    logs.configure()
     return build_bot(config.load())
