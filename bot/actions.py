@@ -199,6 +199,9 @@ class Actions:
             reason,
             _appended(click.history, entry),
         )
+        # Limitation: that Chat closes a dialog whose submission is answered with
+        # the updated card (UPDATE_MESSAGE, updateMessageAction) is checked
+        # against Google's schema and documentation, not against live Chat.
         failed = self._escalator.send(escalation, budget)
         if failed:
             raise Refusal(
@@ -236,6 +239,10 @@ class Actions:
         history = _appended(click.history, entry) if entry else click.history
         message = finding_message(finding, self._cards, history=history)
         if click.from_digest or click.action is Action.SHOW:
+            # Limitation: a card posted in answer to a digest is a message of its
+            # own, not the finding's upserted card, so the notifier's later edits
+            # of the finding do not reach it; posting it through the Chat API
+            # under the finding's message id would.
             return NewMessage(message)
         return CardUpdate(message)
 

@@ -4,7 +4,14 @@ import flask
 
 from bot.escalation import ChatPoster
 from bot.guardduty import ClientSource
-from bot.interactions import MAX_BODY_BYTES, Bot, Interaction, Reply, build_bot
+from bot.interactions import (
+    MAX_BODY_BYTES,
+    TOO_LARGE,
+    Bot,
+    Interaction,
+    Reply,
+    build_bot,
+)
 from notifier import config
 from notifier.config import Settings
 
@@ -39,6 +46,10 @@ def create_app(
     @app.get("/healthz")
     def health() -> flask.Response:
         return answer(bot, flask.request)
+
+    @app.errorhandler(413)
+    def too_large(error: Exception) -> flask.Response:
+        return response(TOO_LARGE)
 
     return app
 

@@ -90,7 +90,13 @@ class Escalator:
         return tuple(named)
 
     def send(self, escalation: Escalation, budget: Budget) -> list[str]:
-        """Posts and publishes; returns the channels that failed, in words."""
+        """Posts and publishes; returns the channels that failed, in words.
+
+        A retry after a partial failure posts under the same message id, but
+        publishes again.
+        """
+        # Limitation: a standard (not FIFO) topic gets a second page when a person
+        # retries an escalation whose Chat post failed; a FIFO topic deduplicates.
         failed = []
         if self.settings.space and not self._post(escalation, budget):
             failed.append("the escalation space")

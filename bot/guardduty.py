@@ -120,8 +120,9 @@ class GuardDuty:
             finding = None
         if finding is None or finding.id != ref.finding_id:
             raise GuardDutyFailure(
-                f"GuardDuty has no finding {ref.finding_id} in {ref.region} any "
-                "more. It keeps findings for 90 days.",
+                f"GuardDuty has no finding {ref.finding_id} in {ref.region} for the "
+                "bot's account: it keeps findings for 90 days, and only the "
+                "administrator account sees its members' findings.",
                 status="NOT_FOUND",
                 outcome="not-found",
             )
@@ -135,6 +136,9 @@ class GuardDuty:
 
     def feedback(self, ref: FindingRef, *, useful: bool, comment: str) -> None:
         """Marks the finding useful or not, with a comment naming the person."""
+        # Limitation: GuardDuty keeps one feedback comment per finding, so an
+        # escalation replaces an earlier acknowledgement's comment; the card's
+        # history keeps both. Keeping every entry would need a store of our own.
         self._call(
             ref,
             "update_findings_feedback",

@@ -25,7 +25,7 @@ def answer(bot: Bot, event: Mapping[str, Any]) -> dict[str, Any]:
     """The function URL response for ``event``, answered by ``bot``."""
     try:
         interaction = _interaction(event)
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, AttributeError, binascii.Error):
         return _response(BAD_REQUEST)
     return _response(bot.handle(interaction))
 

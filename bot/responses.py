@@ -120,6 +120,9 @@ def _data_action(kind: str, message: dict[str, Any]) -> dict[str, Any]:
 
 def _message(answer: NewMessage, event: ChatEvent) -> dict[str, Any]:
     message = dict(answer.message)
+    # Limitation: Google documents privateMessageViewer for classic answers; in
+    # an add-on's createMessageAction it is accepted by the schema and reported
+    # to work, but not documented.
     if answer.private:
         message["privateMessageViewer"] = {"name": event.user.name}
     return message

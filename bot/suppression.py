@@ -42,6 +42,8 @@ class Suppression:
 Identify = Callable[[JsonView], tuple[str, str, tuple[str, ...]] | None]
 
 
+# Limitation: the filter is created in the finding's Region only (filters are
+# regional); similar findings in other Regions need a rule there too.
 def suppression_for(finding: Finding) -> Suppression | None:
     """The rule that suppresses findings like ``finding``; None when no resource
     identifies it (an attack sequence, say), since a rule on the type alone would

@@ -91,6 +91,9 @@ class CertificateCache:
                 "cannot fetch signing certificates: %s", type(error).__name__
             )
             raise VerifierUnavailable("signing certificates unavailable") from error
+        # Limitation: only {kid: PEM certificate} documents are read (Google's v1
+        # certs URLs); a JWK set (the oauth2/v3 URL) would need google-auth's JWK
+        # path.
         if not isinstance(document, Mapping) or not all(
             isinstance(value, str) for value in document.values()
         ):

@@ -395,3 +395,12 @@ def test_a_certificates_document_that_is_not_a_key_map_is_unavailable(tmp_path):
         cache = CertificateCache(server.url + "/certs", requests.Session())
         with pytest.raises(VerifierUnavailable):
             cache.certificates()
+
+
+def test_an_oversized_body_is_refused_with_413(configured, chat):
+    point, kind = configured
+    token = chat.identity.token(kind, APP)
+
+    status, body = point.post(b"{" + b" " * 1_000_000 + b"}", f"Bearer {token}")
+
+    assert (status, body) == (413, b"Payload too large\n")
