@@ -1,8 +1,10 @@
 """Messages, slash and quick commands, and the app joining or leaving a space.
 
 The router turns a command id into its name (``[bot.commands]``) and hands the
-event to the handler registered under that name. Commands without a handler, and
-plain messages to the app, get the help card; joining a space gets a welcome card.
+event to the handler registered under that name; clicks on buttons a command's
+answer drew reach the same handler through their ``command`` parameter. Commands
+without a handler, and plain messages to the app, get the help card; joining a
+space gets a welcome card.
 """
 
 from collections.abc import Callable, Mapping
@@ -53,13 +55,19 @@ class CommandRouter:
             return NoAnswer()
         if event.kind is EventKind.ADDED_TO_SPACE:
             return NewMessage(help_message("GuardDuty alerts are on"))
-        if event.kind is EventKind.CARD_CLICKED:
-            return Notice("This button does nothing any more.", "INVALID_ARGUMENT")
-        name = self._ids.name_of(event.command_id)
-        handler = self._handlers.get(name) if name else None
+        handler = self._handlers.get(self._command_name(event) or "")
         if handler is not None:
             return handler(event)
+        if event.kind is EventKind.CARD_CLICKED:
+            return Notice("This button does nothing any more.", "INVALID_ARGUMENT")
         return NewMessage(help_message("GuardDuty alerts"), private=True)
+
+    def _command_name(self, event: ChatEvent) -> str | None:
+        """The command an event is for: by id, or for the buttons and dialogs a
+        command's answer has, by their ``command`` parameter."""
+        if event.kind is EventKind.CARD_CLICKED:
+            return event.parameters.get("command")
+        return self._ids.name_of(event.command_id)
 
 
 def help_message(title: str) -> dict[str, Any]:

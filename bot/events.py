@@ -241,12 +241,9 @@ def _checked(items: Any) -> Mapping[str, str]:
 def _form_inputs(inputs: JsonView) -> Mapping[str, tuple[str, ...]]:
     found = {}
     for name in inputs.members()[:MAX_PARAMETERS]:
-        values = inputs.at(name, "stringInputs", "value")
-        texts = tuple(
-            text[:MAX_INPUT_CHARS]
-            for item in (values.raw if isinstance(values.raw, list) else [])
-            if isinstance(text := item, str)
-        )
+        values = inputs.at(name, "stringInputs", "value").raw
+        items = values if isinstance(values, list) else []
+        texts = tuple(item[:MAX_INPUT_CHARS] for item in items if isinstance(item, str))
         if texts:
             found[name] = texts
     return MappingProxyType(found)

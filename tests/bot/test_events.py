@@ -170,3 +170,23 @@ def test_an_unknown_button_is_told_privately(harness, envelope):
     message = new_message(answer, envelope)
     assert message["text"] == "This button does nothing any more."
     assert message["privateMessageViewer"] == {"name": ALICE["name"]}
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_a_button_a_command_drew_reaches_that_commands_handler(harness, envelope):
+    from bot.responses import NewMessage
+
+    seen = []
+
+    def findings(event):
+        seen.append(dict(event.parameters))
+        return NewMessage({"text": "page 2"}, private=True)
+
+    harness.bot.commands.register("findings", findings)
+    parameters = {"command": "findings", "page": "2"}
+
+    status, answer = harness.post(chat_events.click(envelope, parameters))
+
+    assert status == 200
+    assert new_message(answer, envelope)["text"] == "page 2"
+    assert seen == [parameters]
