@@ -27,6 +27,7 @@ from tests.bot.conftest import (
     Harness,
     archived,
     boto_findings,
+    make_harness,
     sample,
 )
 
@@ -276,8 +277,6 @@ def test_a_refused_person_is_told_privately_and_guardduty_is_not_called(
     ],
 )
 def test_button_parameters_are_checked_before_any_call(chat, envelope, arn, words):
-    from tests.bot.conftest import make_harness
-
     for harness in make_harness(chat, aws={"regions": ["us-east-1", "eu-west-1"]}):
         parameters = {"action": "archive", "finding": arn}
         status, answer = harness.post(chat_events.click(envelope, parameters))

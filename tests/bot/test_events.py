@@ -8,6 +8,7 @@ import pytest
 
 from bot.errors import BadEvent
 from bot.events import DialogEvent, EventKind, parse_event
+from bot.responses import NewMessage
 from sandbox.chat_schema import validate_interaction_response
 from tests.bot import chat_events
 from tests.bot.answers import new_message
@@ -144,8 +145,6 @@ def test_leaving_a_space_is_answered_with_no_content(harness, envelope):
 
 @pytest.mark.parametrize("envelope", ENVELOPES)
 def test_a_registered_command_handler_answers_its_command(harness, envelope):
-    from bot.responses import NewMessage
-
     seen = []
 
     def stats(event):
@@ -174,8 +173,6 @@ def test_an_unknown_button_is_told_privately(harness, envelope):
 
 @pytest.mark.parametrize("envelope", ENVELOPES)
 def test_a_button_a_command_drew_reaches_that_commands_handler(harness, envelope):
-    from bot.responses import NewMessage
-
     seen = []
 
     def findings(event):

@@ -7,6 +7,7 @@ the functions-framework target, for each of the three token kinds Google sends.
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import socket
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from notifier.config import parse
 from sandbox.chat_schema import validate_interaction_response
 from sandbox.chat_server import ChatServer
 from sandbox.google_identity import CHAT_CERTS_PATH, Flaw, TokenKind
+from sandbox.loopback import LoopbackServer
 from tests.bot import chat_events
 from tests.bot.conftest import APP, config_document, toml_text
 
@@ -376,9 +378,6 @@ def test_a_rotated_key_is_fetched_once_and_unknown_keys_do_not_hammer_google():
 
 
 def test_a_certificates_document_that_is_not_a_key_map_is_unavailable(tmp_path):
-    import http.server
-
-    from sandbox.loopback import LoopbackServer
 
     class Broken(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
