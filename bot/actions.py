@@ -119,6 +119,10 @@ class Actions:
         )
 
     def answer(self, event: ChatEvent) -> Answer:
+        """Acts on the click and says how it went; never raises.
+
+        Every click, refused or not, writes one audit line.
+        """
         action = Action(event.parameters["action"])
         ref: FindingRef | None = None
         try:
