@@ -4,6 +4,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+# Google's metadata server hands the workload's ID tokens out here (on Google Cloud).
+GOOGLE_IDENTITY_URL = (
+    "http://metadata.google.internal/computeMetadata/v1/instance/"
+    "service-accounts/default/identity"
+)
+
 
 @dataclass(frozen=True)
 class AwsSettings:
@@ -19,6 +25,9 @@ class AwsSettings:
         connect_timeout: seconds to wait for a connection.
         read_timeout: seconds to wait for an answer.
         max_attempts: attempts per call, retries included (botocore standard mode).
+        web_identity_audience: with ``role_arn``, assume the role with a Google ID
+            token for this audience (the bot on Google Cloud, without AWS keys).
+        web_identity_token_url: where the Google ID token comes from.
     """
 
     region: str | None = None
@@ -29,6 +38,8 @@ class AwsSettings:
     connect_timeout: float = 3.0
     read_timeout: float = 5.0
     max_attempts: int = 3
+    web_identity_audience: str | None = None
+    web_identity_token_url: str = GOOGLE_IDENTITY_URL
 
     def endpoint_for(self, service: str) -> str | None:
         return self.endpoints.get(service) or self.endpoint_url

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from notifier.aws import AwsSettings
+from notifier.aws import GOOGLE_IDENTITY_URL, AwsSettings
 from notifier.config_reader import Table
 from notifier.errors import ConfigError
 from notifier.secrets import SecretRef
@@ -346,6 +346,14 @@ def _aws(table: Table) -> AwsSettings:
         r"^arn:aws[a-z-]*:iam::\d{12}:role/\S+$", role_arn
     ):
         raise table.error("role_arn", "an IAM role ARN")
+    audience = table.text("web_identity_audience", None)
+    if audience is not None and role_arn is None:
+        raise table.problem(
+            "web_identity_audience", "needs role_arn, the role to assume"
+        )
+    token_url = table.text("web_identity_token_url", GOOGLE_IDENTITY_URL)
+    if urlsplit(token_url).scheme not in ("http", "https"):
+        raise table.error("web_identity_token_url", "an http:// or https:// URL")
     aws = AwsSettings(
         region=region,
         endpoint_url=endpoint,
@@ -355,6 +363,8 @@ def _aws(table: Table) -> AwsSettings:
         connect_timeout=table.number("connect_timeout", 3.0, 0.1, 60.0),
         read_timeout=table.number("read_timeout", 5.0, 0.1, 120.0),
         max_attempts=table.integer("max_attempts", 3, 1, 10),
+        web_identity_audience=audience,
+        web_identity_token_url=token_url,
     )
     table.finish()
     return aws

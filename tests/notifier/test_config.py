@@ -33,7 +33,13 @@ def test_the_shipped_example_is_valid_and_documents_every_section() -> None:
     ]
     assert settings.routes[0].passive == (Channel("email", "leadership"),)
     assert settings.cards.account_name("111122223333") == "production"
-    assert set(settings.bot) == {"verify", "permissions", "escalation", "commands"}
+    assert set(settings.bot) == {
+        "answer_seconds",
+        "verify",
+        "permissions",
+        "escalation",
+        "commands",
+    }
 
 
 def test_the_simplest_configuration_routes_every_finding_to_the_space(

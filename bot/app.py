@@ -1,0 +1,71 @@
+"""The bot as a Flask app: Chat events at ``POST /``, ``GET /healthz`` for probes."""
+
+import flask
+
+from bot.escalation import ChatPoster
+from bot.guardduty import ClientSource
+from bot.interactions import (
+    MAX_BODY_BYTES,
+    TOO_LARGE,
+    Bot,
+    Interaction,
+    Reply,
+    build_bot,
+)
+from notifier import config
+from notifier.config import Settings
+
+EXTENSION = "guardduty_chatops_bot"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    poster: ChatPoster | None = None,
+    clients: ClientSource | None = None,
+) -> flask.Flask:
+    """A Flask app answering Google Chat.
+
+    Args:
+        settings: the configuration; by default the file ``CHATOPS_CONFIG`` names.
+        poster: posts escalations to the escalation space (see ``build_bot``).
+        clients: boto3 clients to use instead of those ``[aws]`` describes.
+
+    Raises:
+        ConfigError: the configuration is invalid.
+    """
+    bot = build_bot(settings or config.load(), poster=poster, clients=clients)
+    app = flask.Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.extensions[EXTENSION] = bot
+
+    @app.post("/")
+    def chat_event() -> flask.Response:
+        return answer(bot, flask.request)
+
+    @app.get("/healthz")
+    def health() -> flask.Response:
+        return answer(bot, flask.request)
+
+    @app.errorhandler(413)
+    def too_large(error: Exception) -> flask.Response:
+        return response(TOO_LARGE)
+
+    return app
+
+
+def answer(bot: Bot, request: flask.Request) -> flask.Response:
+    """Answers one Flask request through the bot's core."""
+    interaction = Interaction.of(
+        request.method,
+        request.path,
+        request.headers.items(),
+        request.get_data(cache=False),
+    )
+    return response(bot.handle(interaction))
+
+
+def response(reply: Reply) -> flask.Response:
+    return flask.Response(
+        reply.body, status=reply.status, content_type=reply.content_type
+    )

@@ -1,0 +1,197 @@
+"""The bot's core: one HTTP request from Google Chat in, one answer out.
+
+Entry points (Flask, functions-framework, a Lambda function URL) turn their
+platform's request into an :class:`Interaction` and the :class:`Reply` back into
+theirs. In between, always in this order: the bearer token is verified, the body
+is read as an event, and the event is routed to the card actions or the command
+router. Failures become a status and a fixed short body; details go to the log.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import requests
+
+from bot import settings as bot_settings
+from bot.actions import Actions
+from bot.commands import CommandRouter
+from bot.credentials import aws_session
+from bot.deadline import Deadline
+from bot.errors import BadEvent, Unauthenticated, VerifierUnavailable
+from bot.escalation import ChatPoster, Escalator
+from bot.events import ChatEvent, parse_event
+from bot.guardduty import ClientSource, GuardDuty
+from bot.responses import Answer, Notice, render
+from bot.verification import Verifier
+from notifier.aws import AwsClients
+from notifier.config import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+HEALTH_PATH = "/healthz"
+JSON = "application/json; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """An HTTP request as the core sees it; header names are lower-case."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @classmethod
+    def of(
+        cls,
+        method: str,
+        path: str,
+        headers: Iterable[tuple[str, str]] | Mapping[str, str],
+        body: bytes,
+    ) -> "Interaction":
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        lowered = {name.lower(): value for name, value in pairs}
+        return cls(method.upper(), path or "/", MappingProxyType(lowered), body)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The HTTP answer: a status, a body and its content type."""
+
+    status: int
+    body: bytes
+    content_type: str = TEXT
+
+    @classmethod
+    def text(cls, status: int, words: str) -> "Reply":
+        return cls(status, (words + "\n").encode("utf-8"))
+
+    @classmethod
+    def json(cls, document: Mapping[str, Any]) -> "Reply":
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        return cls(200, body.encode("utf-8"), JSON)
+
+
+UNAUTHORIZED = Reply.text(401, "Unauthorized")
+UNAVAILABLE = Reply.text(503, "Service unavailable")
+BAD_REQUEST = Reply.text(400, "Bad request")
+TOO_LARGE = Reply.text(413, "Payload too large")
+NOT_FOUND = Reply.text(404, "Not found")
+NOT_ALLOWED = Reply.text(405, "Method not allowed")
+HEALTHY = Reply.text(200, "ok")
+
+
+class Bot:
+    """Answers Google Chat's requests.
+
+    Attributes:
+        commands: the command router, where slash command handlers register.
+        guardduty: the GuardDuty client the actions use.
+    """
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        actions: Actions,
+        commands: CommandRouter,
+        guardduty: GuardDuty,
+    ) -> None:
+        self._verifier = verifier
+        self._actions = actions
+        self.commands = commands
+        self.guardduty = guardduty
+
+    def handle(self, interaction: Interaction) -> Reply:
+        """Any request: ``GET /healthz`` or a Chat event ``POST``."""
+        if interaction.path == HEALTH_PATH:
+            return HEALTHY if interaction.method in ("GET", "HEAD") else NOT_ALLOWED
+        if interaction.method != "POST":
+            return NOT_ALLOWED
+        return self.answer(interaction)
+
+    def answer(self, interaction: Interaction) -> Reply:
+        """A Chat event: verified first, then read, then answered."""
+        started = time.monotonic()
+        if len(interaction.body) > MAX_BODY_BYTES:
+            return TOO_LARGE
+        try:
+            self._verifier.verify(interaction.headers.get("authorization"))
+        except Unauthenticated:
+            return UNAUTHORIZED
+        except VerifierUnavailable:
+            return UNAVAILABLE
+        try:
+            event = parse_event(interaction.body)
+        except BadEvent as error:
+            logger.warning("event refused: %s", error)
+            return BAD_REQUEST
+        document = render(self._route(event), event)
+        logger.info(
+            "answered %s (%s) from %s in %s in %d ms",
+            event.kind.value,
+            event.envelope,
+            event.user.name,
+            event.space or "no space",
+            (time.monotonic() - started) * 1000,
+        )
+        return Reply(204, b"") if document is None else Reply.json(document)
+
+    def _route(self, event: ChatEvent) -> Answer:
+        try:
+            if self._actions.handles(event):
+                return self._actions.answer(event)
+            return self.commands.answer(event)
+        except Exception:
+            logger.exception("answering %s failed", event.kind.value)
+            return Notice("The bot failed to answer. Nothing was changed.", "INTERNAL")
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    poster: ChatPoster | None = None,
+    clients: ClientSource | None = None,
+    http: requests.Session | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> Bot:
+    """The bot as the configuration describes it.
+
+    Args:
+        poster: posts escalations to the escalation space (the notifier's
+            Chat app client); without it, escalations go to SNS only.
+        clients: boto3 clients to use (tests pass their own); by default built
+            from ``[aws]`` with the credentials :mod:`bot.credentials` chooses.
+        http: the HTTP session for Google's certificates and identity tokens.
+        now: the clock stamped on history entries.
+
+    Raises:
+        ConfigError: the ``[bot]`` table is invalid.
+    """
+    config = bot_settings.read(settings)
+    if clients is None:
+        clients = AwsClients(settings.aws, session=aws_session(settings.aws, http=http))
+    guardduty = GuardDuty(clients)
+    options = {"now": now} if now else {}
+    actions = Actions(
+        guardduty=guardduty,
+        permissions=config.permissions,
+        escalator=Escalator(config.escalation, settings.cards, clients, poster),
+        cards=settings.cards,
+        regions=settings.aws.regions,
+        deadline=Deadline(config.answer_seconds),
+        **options,
+    )
+    return Bot(
+        Verifier(config.verify, session=http),
+        actions,
+        CommandRouter(config.commands),
+        guardduty,
+    )
