@@ -40,7 +40,7 @@ def test_the_example_configuration_is_accepted_as_documented():
     assert config.escalation == EscalationSettings(
         "spaces/CCCConcall",
         ("users/123456789012345678901",),
-        "arn:aws:sns:us-east-1:111122223333:guardduty-escalations",
+        "arn:aws:sns:us-east-1:111122223333:guardduty-chatops-escalations",
     )
     assert config.commands == CommandIds(1, 2, 3, 4)
     assert config.permissions.allows(Action.ARCHIVE, "bob@example.com")
