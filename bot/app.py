@@ -3,7 +3,6 @@
 import flask
 
 from bot.escalation import ChatPoster
-from bot.guardduty import ClientSource
 from bot.interactions import (
     MAX_BODY_BYTES,
     TOO_LARGE,
@@ -13,6 +12,7 @@ from bot.interactions import (
     build_bot,
 )
 from notifier import config
+from notifier.aws import ClientSource
 from notifier.config import Settings
 
 EXTENSION = "guardduty_chatops_bot"

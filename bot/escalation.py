@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot.guardduty import ClientSource
 from bot.settings import EscalationSettings
 from notifier import text
+from notifier.aws import ClientSource
 from notifier.budget import Budget
 from notifier.cards import fallback_text, finding_message
 from notifier.config import CardSettings

@@ -11,7 +11,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -24,6 +24,7 @@ from botocore.exceptions import (
 )
 
 from bot.errors import GuardDutyFailure, IdentityUnavailable, Refusal
+from notifier.aws import ClientSource
 from notifier.errors import NotAFinding
 from notifier.finding import Finding
 
@@ -55,12 +56,6 @@ _TIMEOUTS = (
     EndpointConnectionError,
     ConnectionClosedError,
 )
-
-
-class ClientSource(Protocol):
-    """Where boto3 clients come from (``notifier.aws.AwsClients``)."""
-
-    def client(self, service: str, region: str | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,13 @@ from bot.deadline import Deadline
 from bot.errors import BadEvent, Unauthenticated, VerifierUnavailable
 from bot.escalation import ChatPoster, Escalator
 from bot.events import ChatEvent, parse_event
-from bot.guardduty import ClientSource, GuardDuty
+from bot.guardduty import GuardDuty
 from bot.responses import Answer, Notice, render
 from bot.verification import Verifier
-from notifier.aws import AwsClients
+from notifier.aws import AwsClients, ClientSource
+from notifier.chat import ChatApp
 from notifier.config import Settings
+from notifier.secrets import SecretStore
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +167,9 @@ def build_bot(
     """The bot as the configuration describes it.
 
     Args:
-        poster: posts escalations to the escalation space (the notifier's
-            Chat app client); without it, escalations go to SNS only.
+        poster: posts escalations to the escalation space; by default the
+            notifier's Chat app client when ``chat.credentials`` is set, else
+            escalations go to GuardDuty and SNS only.
         clients: boto3 clients to use (tests pass their own); by default built
             from ``[aws]`` with the credentials :mod:`bot.credentials` chooses.
         http: the HTTP session for Google's certificates and identity tokens.
@@ -178,6 +181,8 @@ def build_bot(
     config = bot_settings.read(settings)
     if clients is None:
         clients = AwsClients(settings.aws, session=aws_session(settings.aws, http=http))
+    if poster is None and settings.chat.credentials is not None:
+        poster = ChatApp(settings, SecretStore(clients))
     guardduty = GuardDuty(clients)
     options = {"now": now} if now else {}
     actions = Actions(

@@ -2,7 +2,7 @@
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 # Google's metadata server hands the workload's ID tokens out here (on Google Cloud).
 GOOGLE_IDENTITY_URL = (
@@ -43,6 +43,12 @@ class AwsSettings:
 
     def endpoint_for(self, service: str) -> str | None:
         return self.endpoints.get(service) or self.endpoint_url
+
+
+class ClientSource(Protocol):
+    """Where boto3 clients come from (:class:`AwsClients`, or a test's own)."""
+
+    def client(self, service: str, region: str | None = None) -> Any: ...
 
 
 class AwsClients:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 from notifier.errors import SecretError
 
 if TYPE_CHECKING:
-    from notifier.aws import AwsClients
+    from notifier.aws import ClientSource
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class SecretRef:
 class SecretStore:
     """Resolves secret references once each, thread-safely."""
 
-    def __init__(self, clients: "AwsClients | None" = None) -> None:
+    def __init__(self, clients: "ClientSource | None" = None) -> None:
         self._clients = clients
         self._values: dict[SecretRef, str] = {}
         self._lock = threading.Lock()
