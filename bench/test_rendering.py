@@ -13,9 +13,9 @@ from typing import Any
 
 from bench.conftest import ratio, record
 from notifier.cards import finding_message
-from notifier.config import CardSettings
 from notifier.digest import digest_message
 from notifier.finding import Finding, read_findings
+from notifier.settings import CardSettings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sandbox" / "samples"
 CARDS = CardSettings()

@@ -32,9 +32,9 @@ from bot.responses import (
 from bot.suppression import Suppression, suppression_for
 from notifier.budget import Budget
 from notifier.cards import finding_message
-from notifier.config import CardSettings
 from notifier.finding import Finding
 from notifier.handling import Action, Handling, decode_history, encode_history
+from notifier.settings import CardSettings
 from notifier.text import clean
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from bot.interactions import (
 )
 from notifier import config
 from notifier.aws import ClientSource
-from notifier.config import Settings
+from notifier.settings import Settings
 
 EXTENSION = "guardduty_chatops_bot"
 

@@ -20,10 +20,10 @@ from notifier import text
 from notifier.aws import ClientSource
 from notifier.budget import Budget
 from notifier.cards import fallback_text, finding_message
-from notifier.config import CardSettings
 from notifier.errors import ChatOpsError
 from notifier.finding import Finding
 from notifier.handling import Handling
+from notifier.settings import CardSettings
 
 logger = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from bot.responses import Answer, Notice, render
 from bot.verification import Verifier
 from notifier.aws import AwsClients, ClientSource
 from notifier.chat import ChatApp
-from notifier.config import Settings
 from notifier.secrets import SecretStore
+from notifier.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot.permissions import NAMES, Permissions, is_rule
-from notifier.config import SPACE, Settings
 from notifier.config_reader import Table
+from notifier.settings import SPACE, Settings
 
 CHAT_ISSUER = "chat@system.gserviceaccount.com"
 CHAT_CERTS_URL = (

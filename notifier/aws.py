@@ -73,13 +73,15 @@ class AwsClients:
         import boto3
         from botocore.config import Config
 
-        session = self._session or boto3.session.Session()
+        if self._session is None:
+            # One session for every client: making one loads botocore's data anew.
+            self._session = boto3.session.Session()
         config = Config(
             connect_timeout=self.settings.connect_timeout,
             read_timeout=self.settings.read_timeout,
             retries={"mode": "standard", "max_attempts": self.settings.max_attempts},
         )
-        return session.client(
+        return self._session.client(
             service,
             region_name=region,
             endpoint_url=self.settings.endpoint_for(service),

@@ -12,12 +12,12 @@ from typing import Any
 
 from notifier import text, widgets
 from notifier.activity import activity_facts
-from notifier.config import CardSettings
 from notifier.facts import Fact
 from notifier.finding import Finding
 from notifier.handling import Action, Handling, button_parameters, encode_history
 from notifier.jsonview import JsonView
 from notifier.resources import resource_facts
+from notifier.settings import CardSettings
 from notifier.severity import Severity
 from notifier.timestamps import format_time
 

@@ -13,11 +13,11 @@ from typing import Protocol
 from notifier.aws import AwsClients
 from notifier.budget import Budget
 from notifier.chat import ChatApp
-from notifier.config import Settings
 from notifier.email import mailer_for
 from notifier.finding import Finding
 from notifier.records import DeliveryRecords
 from notifier.secrets import SecretStore
+from notifier.settings import Settings
 from notifier.sns import Publisher
 from notifier.webhook import ChatWebhook
 

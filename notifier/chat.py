@@ -20,13 +20,13 @@ from notifier import chat_keys
 from notifier.budget import Budget
 from notifier.cards import ShownVersion, finding_message, shown_version
 from notifier.chat_auth import AppCredentials
-from notifier.config import SPACE, Settings
 from notifier.digest import digest_message
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
 from notifier.handling import history_from_message
 from notifier.pacing import shared_pacer
 from notifier.secrets import SecretStore
+from notifier.settings import SPACE, Settings
 from notifier.severity import Severity
 from notifier.timestamps import parse_time
 from notifier.transport import Answer, Call, RequestFailed, RetryPolicy, Transport

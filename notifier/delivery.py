@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from notifier import routing
 from notifier.budget import Budget
 from notifier.channels import Channels
-from notifier.config import Channel, Route, Settings
 from notifier.digest import rank
 from notifier.errors import ChatOpsError, DeliveryError
 from notifier.finding import Finding
 from notifier.outcome import ChannelOutcome, FindingOutcome, Result, Status
 from notifier.records import Claim
+from notifier.settings import Channel, Route, Settings
 from notifier.severity import Severity
 
 log = logging.getLogger(__name__)

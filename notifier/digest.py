@@ -6,9 +6,9 @@ from typing import Any
 
 from notifier import text, widgets
 from notifier.cards import TYPE_ALPHABET, action_parameters
-from notifier.config import CardSettings
 from notifier.finding import Finding
 from notifier.handling import Action
+from notifier.settings import CardSettings
 from notifier.severity import Severity
 
 CARD_ID = "digest"

@@ -24,10 +24,10 @@ from email.utils import format_datetime, make_msgid
 from notifier import text
 from notifier.aws import AwsClients
 from notifier.budget import Budget
-from notifier.config import CardSettings, EmailList, EmailSettings
 from notifier.errors import ConfigError, DeliveryError
 from notifier.finding import Finding
 from notifier.secrets import SecretStore
+from notifier.settings import CardSettings, EmailList, EmailSettings
 from notifier.summary import Summary, plain_text, summarize
 
 log = logging.getLogger(__name__)

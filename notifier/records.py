@@ -18,9 +18,9 @@ from typing import Any
 
 from notifier.aws import AwsClients
 from notifier.budget import Budget
-from notifier.config import Channel
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
+from notifier.settings import Channel
 
 log = logging.getLogger(__name__)
 

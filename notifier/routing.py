@@ -8,8 +8,8 @@ configuration that means to ignore some findings (samples, say) can do so on pur
 import fnmatch
 from collections.abc import Sequence
 
-from notifier.config import Route
 from notifier.finding import Finding
+from notifier.settings import Route
 
 
 def choose(finding: Finding, routes: Sequence[Route]) -> Route | None:

@@ -18,9 +18,9 @@ from typing import Any
 from notifier import text
 from notifier.aws import AwsClients
 from notifier.budget import Budget
-from notifier.config import CardSettings
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
+from notifier.settings import CardSettings
 from notifier.summary import Summary, plain_text, summarize
 
 log = logging.getLogger(__name__)

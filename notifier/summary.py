@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from notifier import text
 from notifier.activity import activity_facts
-from notifier.config import CardSettings
 from notifier.finding import Finding
 from notifier.resources import resource_facts
+from notifier.settings import CardSettings
 from notifier.timestamps import format_time
 
 VALUE_BYTES = 400

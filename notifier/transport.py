@@ -24,9 +24,9 @@ import requests
 import requests.adapters
 
 from notifier.budget import Budget
-from notifier.config import ChatSettings
 from notifier.errors import DeliveryError
 from notifier.jsonview import JsonView
+from notifier.settings import ChatSettings
 from notifier.text import clean
 
 log = logging.getLogger(__name__)

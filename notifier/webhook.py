@@ -16,12 +16,12 @@ from notifier import chat_keys
 from notifier.budget import Budget
 from notifier.cards import finding_message
 from notifier.chat import REPLY_OPTION, ChatResult, Outcome
-from notifier.config import Settings
 from notifier.digest import digest_message
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
 from notifier.pacing import shared_pacer
 from notifier.secrets import SecretStore
+from notifier.settings import Settings
 from notifier.transport import Answer, Call, RequestFailed, RetryPolicy, Transport
 
 log = logging.getLogger(__name__)

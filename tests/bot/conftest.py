@@ -25,8 +25,9 @@ from botocore.stub import Stubber
 from bot.interactions import Bot, Interaction, build_bot
 from notifier.aws import AwsClients
 from notifier.budget import Budget
-from notifier.config import Settings, parse
+from notifier.config import parse
 from notifier.errors import DeliveryError
+from notifier.settings import Settings
 from sandbox.chat_server import ChatServer
 from sandbox.google_identity import ChatApp, TokenKind
 from tests.bot.chat_events import body

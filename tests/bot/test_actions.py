@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from notifier.cards import action_parameters, finding_message
-from notifier.config import CardSettings
 from notifier.finding import Finding
 from notifier.handling import Action, Handling, encode_history
+from notifier.settings import CardSettings
 from tests.bot import chat_events
 from tests.bot.answers import (
     button_parameters,

@@ -13,11 +13,11 @@ from notifier import chat_keys
 from notifier.budget import Budget
 from notifier.cards import finding_message, shown_version
 from notifier.chat import ChatApp, Outcome
-from notifier.config import Settings
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
 from notifier.handling import Action, Handling, history_from_message
 from notifier.secrets import SecretStore
+from notifier.settings import Settings
 from notifier.transport import Call, RequestFailed, Transport
 from sandbox.chat_schema import validate_message
 from sandbox.chat_server import ChatServer

@@ -10,9 +10,9 @@ import pytest
 
 from notifier import chat_keys
 from notifier.cards import finding_message, shown_version
-from notifier.config import CardSettings
 from notifier.errors import DeliveryError
 from notifier.finding import Finding, read_findings
+from notifier.settings import CardSettings
 from tests.conftest import (
     SAMPLES,
     load_json,

@@ -12,9 +12,9 @@ import pytest
 from notifier.budget import Budget
 from notifier.chat import ChatApp
 from notifier.chat_auth import AppCredentials
-from notifier.config import Settings
 from notifier.finding import Finding
 from notifier.secrets import SecretRef, SecretStore
+from notifier.settings import Settings
 from notifier.transport import RequestFailed, Transport, shared_session
 from notifier.webhook import ChatWebhook
 from sandbox.chat_server import ChatServer, Fault

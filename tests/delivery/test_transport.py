@@ -14,11 +14,11 @@ import pytest
 from notifier import config
 from notifier.budget import Budget
 from notifier.chat import ChatApp, Outcome
-from notifier.config import Settings
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
 from notifier.pacing import WritePacer
 from notifier.secrets import SecretStore
+from notifier.settings import Settings
 from notifier.transport import (
     Call,
     RequestFailed,

@@ -11,10 +11,10 @@ import pytest
 
 from notifier import chat_keys
 from notifier.budget import Budget
-from notifier.config import Settings
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
 from notifier.secrets import SecretRef, SecretStore
+from notifier.settings import Settings
 from notifier.transport import RequestFailed, Transport
 from notifier.webhook import ChatWebhook
 from sandbox.chat_schema import validate_message

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notifier.cards import finding_message
-from notifier.config import CardSettings
 from notifier.digest import digest_message
 from notifier.finding import Finding, read_findings
 from notifier.handling import Action, Handling, history_from_message
+from notifier.settings import CardSettings
 from sandbox.chat_schema import MAX_MESSAGE_BYTES, validate_message
 from tests.conftest import load_json, real_finding_files, real_findings, sample_files
 from tests.notifier.test_finding import finding_document

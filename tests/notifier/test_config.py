@@ -9,9 +9,9 @@ from moto import mock_aws
 
 from notifier import config
 from notifier.aws import AwsClients, AwsSettings
-from notifier.config import Channel
 from notifier.errors import ConfigError, SecretError
 from notifier.secrets import SecretRef, SecretStore
+from notifier.settings import Channel
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "infra" / "chatops.example.toml"

@@ -13,10 +13,10 @@ from moto.ses.models import ses_backends
 from notifier import config
 from notifier.aws import AwsClients, AwsSettings
 from notifier.budget import Budget
-from notifier.config import CardSettings, EmailList, EmailSettings
 from notifier.email import SesTransport, SmtpTransport, compose, mailer_for
 from notifier.errors import ConfigError, DeliveryError
 from notifier.secrets import SecretRef, SecretStore
+from notifier.settings import CardSettings, EmailList, EmailSettings
 from notifier.summary import summarize
 from tests.pipeline.conftest import (
     AUDIT_BCC,

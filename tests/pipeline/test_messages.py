@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from notifier.config import CardSettings, EmailList
 from notifier.email import compose
 from notifier.finding import Finding, read_findings
 from notifier.outcome import ChannelOutcome, FindingOutcome, Result, Status, tally
+from notifier.settings import CardSettings, EmailList
 from notifier.sns import MESSAGE_BYTES, message_body, sns_subject
 from notifier.summary import summarize
 from tests.conftest import load_json, real_finding_files, sample_files

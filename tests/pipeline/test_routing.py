@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from notifier import config, routing
-from notifier.config import Channel, Route
+from notifier.settings import Channel, Route
 from tests.pipeline.conftest import finding
 
 CHAT = (Channel("chat", "spaces/AAAA"),)

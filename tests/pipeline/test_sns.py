@@ -6,8 +6,8 @@ import pytest
 
 from notifier.aws import AwsClients, AwsSettings
 from notifier.budget import Budget
-from notifier.config import CardSettings
 from notifier.errors import DeliveryError
+from notifier.settings import CardSettings
 from notifier.sns import MESSAGE_BYTES, Publisher, message_body, sns_subject
 from notifier.summary import summarize
 from tests.pipeline.conftest import finding, published, topic_with_queue

@@ -34,9 +34,9 @@ import google.auth.transport.requests
 from google.oauth2 import id_token
 
 from notifier.cards import finding_message
-from notifier.config import CardSettings
 from notifier.finding import Finding
 from notifier.handling import Action, Handling, history_from_message
+from notifier.settings import CardSettings
 from sandbox.chat_schema import Envelope, validate_event, validate_interaction_response
 from sandbox.chat_server import ChatServer
 from sandbox.google_identity import CHAT_ISSUER, GOOGLE_ISSUER, ChatApp, TokenKind

@@ -8,8 +8,8 @@ from typing import Any
 import google.auth.transport.requests
 
 from notifier.cards import finding_message
-from notifier.config import CardSettings
 from notifier.finding import Finding, read_findings
+from notifier.settings import CardSettings
 from sandbox.chat_server import ChatServer
 from tests.conftest import SAMPLES
 

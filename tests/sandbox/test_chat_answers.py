@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from notifier.cards import finding_message
-from notifier.config import CardSettings
+from notifier.settings import CardSettings
 from sandbox.card_clicks import click_targets, find_target, input_values, target_at
 from sandbox.chat_answers import Effect, Unsupported, read_answer
 from sandbox.chat_events import EventFormat
