@@ -7,12 +7,18 @@ an access key) shows them all.
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from notifier.facts import Fact, join
 from notifier.finding import Finding
 from notifier.jsonview import JsonView
+from notifier.text import clean
 
 Extractor = Callable[[JsonView], Iterator[Fact]]
+Identify = Callable[[JsonView], "Criterion | None"]
+
+VALUE_LIMIT = 512
+MAX_VALUES = 5
 
 
 def resource_facts(finding: Finding) -> list[Fact]:
@@ -276,3 +282,110 @@ def _unique(facts: list[Fact]) -> list[Fact]:
             seen.add((fact.label, fact.value))
             kept.append(fact)
     return kept
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """What identifies a finding's resource in GuardDuty's filter criteria.
+
+    Attributes:
+        field: a criterion CreateFilter accepts (resource.instanceDetails.instanceId).
+        label: what it names, for people ("instance", "access key").
+        values: the resource's identifiers (finding text: escape to show).
+    """
+
+    field: str
+    label: str
+    values: tuple[str, ...]
+
+
+def identifying_criterion(finding: Finding) -> Criterion | None:
+    """The criterion naming ``finding``'s resource, the block of its resource type
+    first; None when nothing identifies one (an attack sequence, say)."""
+    resource = finding.view.at("resource")
+    order = _IDENTIFY_ORDER.get(finding.resource_type or "", ()) + _IDENTIFY_FALLBACK
+    for identify in order:
+        found = identify(resource)
+        if found:
+            return found
+    return None
+
+
+def _identifiers(*values: str | None) -> tuple[str, ...]:
+    cleaned = (
+        clean(value, limit=VALUE_LIMIT)[:VALUE_LIMIT] for value in values if value
+    )
+    return tuple(dict.fromkeys(value for value in cleaned if value))[:MAX_VALUES]
+
+
+def _identify_by(block: str, member: str, label: str) -> Identify:
+    """Identifies by ``resource.<block>.<member>``, a criterion CreateFilter takes."""
+
+    def identify(resource: JsonView) -> Criterion | None:
+        values = _identifiers(resource.at(block, member).text())
+        return (
+            Criterion(f"resource.{block}.{member}", label, values) if values else None
+        )
+
+    return identify
+
+
+def _key_identity(resource: JsonView) -> Criterion | None:
+    details = resource.at("accessKeyDetails")
+    key = details.at("accessKeyId").text() or ""
+    # A long-term key names the credential; temporary keys change every session,
+    # so the user (or role) they belong to is what stays the same.
+    if key.startswith("AKIA"):
+        return Criterion(
+            "resource.accessKeyDetails.accessKeyId", "access key", _identifiers(key)
+        )
+    user = _identifiers(details.at("userName").text())
+    return (
+        Criterion("resource.accessKeyDetails.userName", "user", user) if user else None
+    )
+
+
+def _bucket_identity(resource: JsonView) -> Criterion | None:
+    names = _identifiers(
+        *(bucket.at("name").text() for bucket in resource.at("s3BucketDetails").items())
+    )
+    if not names:
+        return None
+    label = "bucket" if len(names) == 1 else "buckets"
+    return Criterion("resource.s3BucketDetails.name", label, names)
+
+
+_INSTANCE = _identify_by("instanceDetails", "instanceId", "instance")
+_EKS = _identify_by("eksClusterDetails", "name", "EKS cluster")
+_ECS = _identify_by("ecsClusterDetails", "name", "ECS cluster")
+_IMAGE = _identify_by("containerDetails", "image", "container image")
+_LAMBDA = _identify_by("lambdaDetails", "functionArn", "Lambda function")
+_RDS = _identify_by("rdsDbInstanceDetails", "dbInstanceIdentifier", "database")
+_LIMITLESS = _identify_by(
+    "rdsLimitlessDbDetails", "dbShardGroupIdentifier", "database shard group"
+)
+
+_IDENTIFY_ORDER: dict[str, tuple[Identify, ...]] = {
+    "Instance": (_INSTANCE,),
+    "AccessKey": (_key_identity,),
+    "S3Bucket": (_bucket_identity,),
+    "S3Object": (_bucket_identity,),
+    "EKSCluster": (_EKS,),
+    "ECSCluster": (_ECS,),
+    "Container": (_IMAGE, _EKS),
+    "Lambda": (_LAMBDA,),
+    "RDSDBInstance": (_RDS,),
+    "RDSLimitlessDB": (_LIMITLESS,),
+    "EBSVolume": (_INSTANCE,),
+}
+_IDENTIFY_FALLBACK: tuple[Identify, ...] = (
+    _INSTANCE,
+    _key_identity,
+    _bucket_identity,
+    _EKS,
+    _ECS,
+    _IMAGE,
+    _LAMBDA,
+    _RDS,
+    _LIMITLESS,
+)
