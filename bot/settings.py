@@ -14,13 +14,12 @@ kind follows from ``bot.verify.audience`` and ``bot.verify.issuer``:
 """
 
 import enum
-import ipaddress
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from bot.permissions import NAMES, Permissions, is_rule
 from notifier.config_reader import Table
+from notifier.endpoints import is_web_url
 from notifier.settings import SPACE, Settings
 
 CHAT_ISSUER = "chat@system.gserviceaccount.com"
@@ -130,7 +129,7 @@ def read(settings: Settings) -> BotSettings:
 def _verify(table: Table) -> VerifySettings:
     audience = table.text("audience")
     by_number = bool(_PROJECT_NUMBER.match(audience))
-    if not by_number and not _is_web_url(audience):
+    if not by_number and not is_web_url(audience):
         raise table.error("audience", "the project number or the endpoint's URL")
     issuer = table.text("issuer", CHAT_ISSUER)
     if issuer == CHAT_ISSUER:
@@ -146,7 +145,7 @@ def _verify(table: Table) -> VerifySettings:
         CHAT_CERTS_URL if kind is TokenKind.PROJECT_NUMBER else GOOGLE_CERTS_URL
     )
     certs_url = table.text("certs_url", default_certs)
-    if not _is_web_url(certs_url):
+    if not is_web_url(certs_url):
         raise table.error("certs_url", "an https:// URL (http:// only on loopback)")
     verify = VerifySettings(
         audience=audience,
@@ -199,20 +198,3 @@ def _commands(table: Table) -> CommandIds:
         ids[name] = value
     table.finish()
     return CommandIds(**ids)
-
-
-def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return True
-    return parts.scheme == "http" and _loopback(host)
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

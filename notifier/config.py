@@ -6,7 +6,6 @@ the same way when it starts.
 """
 
 import dataclasses
-import ipaddress
 import os
 import re
 import tomllib
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 from notifier.aws import GOOGLE_IDENTITY_URL, AwsSettings
 from notifier.config_reader import Table
+from notifier.endpoints import is_loopback, is_web_url
 from notifier.errors import ConfigError
 from notifier.secrets import SecretRef
 from notifier.settings import (
@@ -200,7 +200,7 @@ def _check_smtp(
             'not 465 with tls = "starttls" (465 speaks TLS from the first '
             'byte: set tls = "tls")',
         )
-    if tls == "none" and not _is_loopback(host):
+    if tls == "none" and not is_loopback(host):
         raise table.error("tls", '"starttls" or "tls" ("none" is for loopback only)')
     if tls == "none" and (username or password):
         raise table.error("tls", '"starttls" or "tls" to log in (never in plain text)')
@@ -362,18 +362,6 @@ def _with_routes(settings: Settings, routes: tuple[Route, ...]) -> Settings:
 
 
 def _require_https(table: Table, key: str, url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if is_web_url(url):
         return
     raise table.error(key, "an https:// URL (http:// only on loopback)")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -12,7 +12,6 @@ these rules when it is read; this module checks them again before it connects.
 """
 
 import email.policy
-import ipaddress
 import logging
 import smtplib
 import ssl
@@ -24,6 +23,7 @@ from email.utils import format_datetime, make_msgid
 from notifier import text
 from notifier.aws import AwsClients
 from notifier.budget import Budget
+from notifier.endpoints import is_loopback
 from notifier.errors import ConfigError, DeliveryError
 from notifier.finding import Finding
 from notifier.secrets import SecretStore
@@ -300,19 +300,10 @@ def check_tls(settings: EmailSettings) -> None:
             "or use port 587 with starttls"
         )
     if settings.tls == "none":
-        if not _is_loopback(settings.host or ""):
+        if not is_loopback(settings.host or ""):
             raise ConfigError('email: tls = "none" is only allowed for a loopback host')
         if settings.username or settings.password:
             raise ConfigError('email: tls = "none" never logs in; use starttls or tls')
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _smtp_failure(error: Exception) -> DeliveryError:
