@@ -24,12 +24,11 @@ from notifier.digest import digest_message
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
 from notifier.handling import history_from_message
-from notifier.pacing import shared_pacer
 from notifier.secrets import SecretStore
 from notifier.settings import SPACE, Settings
 from notifier.severity import Severity
 from notifier.timestamps import parse_time
-from notifier.transport import Answer, Call, RequestFailed, RetryPolicy, Transport
+from notifier.transport import Answer, Call, RequestFailed, Transport
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +103,7 @@ class ChatApp:
     ) -> None:
         self._settings = settings
         self._secrets = secrets
-        self._transport = transport or Transport(
-            RetryPolicy.for_chat(settings.chat),
-            pacer=shared_pacer(settings.chat.writes_per_minute),
-        )
+        self._transport = transport or Transport.for_chat(settings.chat)
         self._credentials: AppCredentials | None = None
 
     def post_finding(self, space: str, finding: Finding, budget: Budget) -> ChatResult:

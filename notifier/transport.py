@@ -26,6 +26,7 @@ import requests.adapters
 from notifier.budget import Budget
 from notifier.errors import DeliveryError
 from notifier.jsonview import JsonView
+from notifier.pacing import shared_pacer
 from notifier.settings import ChatSettings
 from notifier.text import clean
 
@@ -223,6 +224,15 @@ class Transport:
         self._sleep = sleep
         self._wall_clock = wall_clock
         self._jitter = jitter or random.Random()  # noqa: S311 (backoff, not secrets)
+
+    @classmethod
+    def for_chat(cls, settings: ChatSettings) -> "Transport":
+        """The transport Chat writes go through: ``chat.max_attempts``,
+        ``chat.timeout_seconds``, and the process's pacer for the spaces."""
+        return cls(
+            RetryPolicy.for_chat(settings),
+            pacer=shared_pacer(settings.writes_per_minute),
+        )
 
     @property
     def session(self) -> requests.Session:

@@ -19,10 +19,9 @@ from notifier.chat import REPLY_OPTION, ChatResult, Outcome
 from notifier.digest import digest_message
 from notifier.errors import DeliveryError
 from notifier.finding import Finding
-from notifier.pacing import shared_pacer
 from notifier.secrets import SecretStore
 from notifier.settings import Settings
-from notifier.transport import Answer, Call, RequestFailed, RetryPolicy, Transport
+from notifier.transport import Answer, Call, RequestFailed, Transport
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +59,7 @@ class ChatWebhook:
     ) -> None:
         self._settings = settings
         self._secrets = secrets
-        self._transport = transport or Transport(
-            RetryPolicy.for_chat(settings.chat),
-            pacer=shared_pacer(settings.chat.writes_per_minute),
-        )
+        self._transport = transport or Transport.for_chat(settings.chat)
 
     def post_finding(self, finding: Finding, budget: Budget) -> ChatResult:
         """Posts the webhook variant of the finding's card in its thread."""
