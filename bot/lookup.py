@@ -107,6 +107,10 @@ class FindingLookup:
         )
         if found is None:
             return Notice(_not_found(address.finding_id, swept), "NOT_FOUND")
+        # Limitation: the card is a message of its own, not the finding's upserted
+        # card, so the notifier's later edits of the finding (and the history
+        # kept on that card) do not reach it; posting it through the Chat API
+        # under the finding's client message id would.
         return NewMessage(finding_message(found, self._context.cards))
 
     def _get(self, region: str, finding_id: str) -> Finding | None:
