@@ -251,7 +251,11 @@ def _command_rows() -> list[dict[str, Any]]:
 
 def _filter_section() -> dict[str, Any]:
     rows = [
-        widgets.line(f"<b>{text.markup(example, 80)}</b>", "filter_alt", bottom=meaning)
+        # The meanings show < and >: escaped in the HTML text, not a plain label.
+        widgets.line(
+            f"<b>{text.markup(example, 80)}</b><br>{text.markup(meaning, 200)}",
+            "filter_alt",
+        )
         for example, meaning in SYNTAX
     ]
     rows.append(widgets.paragraph(text.markup(COMMA_HINT, 200)))

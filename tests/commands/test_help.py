@@ -49,6 +49,7 @@ def test_help_lists_the_commands_the_filters_and_what_alice_may_do(regions, form
     for text in ("/gd-finding ID", "/gd-findings [filters]", "/gd-stats", "/gd-help"):
         assert text in words
     assert "severity&gt;=high" in words
+    assert "also severity&gt;7, severity&lt;4, severity&lt;=high" in words
     assert "type:Recon*" in words
     assert {label for label, _ in permission_lines(card)} == {"You may"}
     regions.done()
