@@ -171,15 +171,26 @@ class GuardDuty:
                 raise
             logger.info("filter %s already exists in %s", name, ref.region)
 
-    def _call(self, ref: FindingRef, operation: str, **parameters: Any) -> Any:
+    def call(self, region: str, operation: str, **parameters: Any) -> Any:
+        """Calls ``operation`` in ``region`` with the bot's own detector there.
+
+        For calls that name no single finding (searches, statistics); the
+        detector parameter is added.
+
+        Raises:
+            GuardDutyFailure: GuardDuty refused, failed or could not be reached.
+        """
         try:
-            client = self._clients.client("guardduty", ref.region)
-            detector = self._detector(ref.region, client)
+            client = self._clients.client("guardduty", region)
+            detector = self._detector(region, client)
             return getattr(client, operation)(DetectorId=detector, **parameters)
         except ClientError as error:
-            raise self._client_failure(error, ref.region) from error
+            raise self._client_failure(error, region) from error
         except (BotoCoreError, IdentityUnavailable) as error:
-            raise _transport_failure(error, ref.region) from error
+            raise _transport_failure(error, region) from error
+
+    def _call(self, ref: FindingRef, operation: str, **parameters: Any) -> Any:
+        return self.call(ref.region, operation, **parameters)
 
     def _detector(self, region: str, client: Any) -> str:
         with self._lock:

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -20,14 +20,18 @@ import requests
 
 from bot import settings as bot_settings
 from bot.actions import Actions
-from bot.commands import CommandRouter
+from bot.commands import CommandContext, CommandRouter
 from bot.credentials import aws_session
 from bot.deadline import Deadline
 from bot.errors import BadEvent, Unauthenticated, VerifierUnavailable
 from bot.escalation import ChatPoster, Escalator
 from bot.events import ChatEvent, parse_event
 from bot.guardduty import GuardDuty
+from bot.lookup import FindingLookup
+from bot.regions import RegionScope, RegionSweep
 from bot.responses import Answer, Notice, render
+from bot.search import FindingSearch
+from bot.statistics import FindingStatistics
 from bot.verification import Verifier
 from notifier.aws import AwsClients, ClientSource
 from notifier.chat import ChatApp
@@ -173,7 +177,8 @@ def build_bot(
         clients: boto3 clients to use (tests pass their own); by default built
             from ``[aws]`` with the credentials :mod:`bot.credentials` chooses.
         http: the HTTP session for Google's certificates and identity tokens.
-        now: the clock stamped on history entries.
+        now: the clock stamped on history entries, and the time ``since:``
+            filters count back from.
 
     Raises:
         ConfigError: the ``[bot]`` table is invalid.
@@ -197,6 +202,29 @@ def build_bot(
     return Bot(
         Verifier(config.verify, session=http),
         actions,
-        CommandRouter(config.commands),
+        _commands(settings, config, guardduty, now),
         guardduty,
     )
+
+
+def _commands(
+    settings: Settings,
+    config: bot_settings.BotSettings,
+    guardduty: GuardDuty,
+    now: Callable[[], datetime] | None,
+) -> CommandRouter:
+    """The command router, with the slash commands that call GuardDuty."""
+    context = CommandContext(
+        guardduty=guardduty,
+        scope=RegionScope(settings.aws.regions, settings.aws.region),
+        sweep=RegionSweep(),
+        cards=settings.cards,
+        permissions=config.permissions,
+        answer_seconds=config.answer_seconds,
+        now=now or (lambda: datetime.now(UTC)),
+    )
+    router = CommandRouter(config.commands, permissions=config.permissions)
+    router.register("finding", FindingLookup(context).answer)
+    router.register("findings", FindingSearch(context).answer)
+    router.register("stats", FindingStatistics(context).answer)
+    return router

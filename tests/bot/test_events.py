@@ -133,7 +133,9 @@ def test_joining_a_space_posts_a_welcome_for_everyone(harness, envelope):
     assert status == 200
     message = new_message(answer, envelope)
     assert "privateMessageViewer" not in message
-    assert message["cardsV2"][0]["card"]["header"]["title"] == "GuardDuty alerts are on"
+    assert (
+        message["cardsV2"][0]["card"]["header"]["title"] == "GuardDuty chat-ops is here"
+    )
 
 
 @pytest.mark.parametrize("envelope", ENVELOPES)
