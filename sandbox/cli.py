@@ -208,6 +208,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _second_interrupt_quits() -> None:
+    # Limitation: a second Ctrl-C while stopping quits at once, leaving the
+    # temporary folder (key file, configuration, log) behind for the OS to clean.
     def quit_now(signum: int, frame: FrameType | None) -> None:
         os._exit(EXIT_INTERRUPTED)
 

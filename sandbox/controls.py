@@ -47,6 +47,9 @@ class GuardDutyControls:
         self._queue = queue
         self._region = region
         self._card_of = card_of
+        # Limitation: the page offers the types of the project's own samples
+        # (one per resource type), made in the administrator's account in one
+        # Region; GuardDuty's ~200 types would each need a sample.
         self._types = sorted({str(t["type"]) for t in samples.load_findings()})
         self._version = 0
         self._lock = threading.Lock()

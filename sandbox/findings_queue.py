@@ -93,6 +93,9 @@ class FindingsQueue:
         # Held events go out before any that arrive while they are going out.
         self._in_order = threading.Lock()
 
+    # Limitation: every event goes alone, as a batch of one, the moment GuardDuty
+    # sends it; the deployed queue gathers events for a batching window, so a
+    # burst there can become one digest card. A sandbox burst never does.
     def __call__(self, event: Mapping[str, Any]) -> None:
         """Delivers one EventBridge event through the notifier (or keeps it while
         the queue is held)."""

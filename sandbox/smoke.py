@@ -110,7 +110,7 @@ class Smoke:
 
     def seed(self) -> str:
         sandbox = self._live()
-        sandbox.seeding = sandbox.seed(read_seeds(self._findings))
+        sandbox.seed(read_seeds(self._findings))
         added = len(sandbox.seeding.finding_ids)
         if not added:
             raise StepFailed("GuardDuty took no finding")

@@ -61,6 +61,11 @@ ON_CALL = "On-call"
 APP_NAME = "GuardDuty"
 CONFIG_FILE = "chatops.toml"
 KEY_FILE = "chat-app-key.json"
+# Limitation: the notifier paces its writes to a space at chat.writes_per_minute
+# (50), as in production, so a seed folder of more than 50 findings takes a
+# minute per 50 to post, and one of more than about 100 outlasts this wait (the
+# rest of the cards still arrive). Posting them faster would mean a sandbox-only
+# writes_per_minute, which the local Chat's 60-a-minute quota would then refuse.
 SEED_SECONDS = 120.0
 # Made-up keys (the secret half is random): the local GuardDuty takes any, and
 # they keep boto3 from looking for real ones (environment, profiles, metadata).
@@ -80,8 +85,10 @@ PEOPLE = tuple(
     )
 )
 
-# The notifier's Lambda handler keeps its settings per process, read from
-# CHATOPS_CONFIG; so one Sandbox at a time per process.
+# Limitation: the notifier's Lambda handler keeps its settings per process (a
+# warm container), read from CHATOPS_CONFIG, so only one Sandbox runs at a time
+# in a process; a second raises SandboxError. Several would need the handler to
+# take its runtime as an argument, which production does not need.
 _RUNNING = threading.Lock()
 
 
@@ -165,6 +172,10 @@ def _read_seed(path: Path) -> tuple[dict[str, Any] | None, str]:
     return document, ""
 
 
+# Limitation: the page has no sign-in: anyone who can reach 127.0.0.1 on this
+# machine (another local user, too) can open it and act as any of the sandbox's
+# people. It holds only made-up findings and keys; a shared machine would need a
+# per-run secret in the page's URL.
 class Sandbox:
     """The local Chat, the local GuardDuty and the bot, wired as in production.
 
@@ -182,6 +193,18 @@ class Sandbox:
     Raises:
         SandboxError: on start, when the seed folder has no finding, or
             another Sandbox runs in this process.
+
+    Once started:
+        chat: the local Google Chat (`ChatServer`): its people click with
+            `chat.click`, `chat.submit_dialog` and `chat.command`.
+        guardduty: the local GuardDuty (`GuardDutyStandIn`).
+        bot: the bot's server; `bot_url` is its endpoint.
+        queue: the queue from GuardDuty to the notifier, with what it delivered.
+        controls: the sandbox's panel in the page.
+        alerts_space, oncall_space: the spaces, `spaces/ID`.
+        app, token_kind: the Chat app as the local Chat signs its tokens.
+        config_path, config_text: the configuration file every part reads.
+        seeding: the findings seeded, and the files skipped.
     """
 
     def __init__(
@@ -206,11 +229,11 @@ class Sandbox:
         seeds = read_seeds(self._findings)
         try:
             self._start(seeds)
+            if self._seed:
+                self.seed(seeds)
         except BaseException:
             self._stack.close()
             raise
-        if self._seed:
-            self.seeding = self.seed(seeds)
         return self
 
     def stop(self) -> None:
@@ -255,7 +278,7 @@ class Sandbox:
 
     def seed(self, seeds: Seeds) -> Seeding:
         """Puts `seeds` into GuardDuty and waits until the notifier has delivered
-        every event.
+        every event; also kept as `seeding`.
 
         Raises:
             TimeoutError: events still undelivered after a while.
@@ -268,7 +291,8 @@ class Sandbox:
                 skipped.append(Skipped(Path(name), str(error)))
         self.settle(SEED_SECONDS)
         logger.info("seeded %d findings, skipped %d files", len(ids), len(skipped))
-        return Seeding(tuple(ids), tuple(skipped))
+        self.seeding = Seeding(tuple(ids), tuple(skipped))
+        return self.seeding
 
     def settle(self, timeout: float = 10.0) -> None:
         """Waits until every GuardDuty event so far has been through the notifier.
@@ -312,23 +336,31 @@ class Sandbox:
             GuardDutyStandIn(on_event=self.queue)
         )
         self.bot = self._stack.enter_context(BotServer())
-
-        addon = self.event_format == "addon"
-        app = self.app = ChatApp(PROJECT_NUMBER, self.bot.url)
-        kind = self.token_kind = TokenKind.ADDON if addon else TokenKind.PROJECT_NUMBER
-        wiring = self._wiring(app, kind, key_file, seeds.regions)
-        self.config_text = config_text(wiring)
-        self.config_path.write_text(self.config_text, encoding="utf-8")
-        settings = config.load(self.config_path)
-        self.bot.serve(create_app(settings, clients=_aws_clients(settings)))
+        self._serve_bot(key_file, seeds.regions)
         self.chat.configure_app(
-            self.bot.url, app, kind, event_format=self.event_format, account=account
+            self.bot.url,
+            self.app,
+            self.token_kind,
+            event_format=self.event_format,
+            account=account,
         )
         self.controls = GuardDutyControls(
             self.guardduty, self.queue, HOME_REGION, self._card_name
         )
         self.chat.attach_controls(self.controls)
         logger.info("sandbox started: the page is %s", self.page_url)
+
+    def _serve_bot(self, key_file: Path, regions: Sequence[str]) -> None:
+        """Writes the configuration, and serves the bot the product's loader and
+        `create_app` make of it."""
+        addon = self.event_format == "addon"
+        self.app = ChatApp(PROJECT_NUMBER, self.bot.url)
+        self.token_kind = TokenKind.ADDON if addon else TokenKind.PROJECT_NUMBER
+        wiring = self._wiring(key_file, regions)
+        self.config_text = config_text(wiring)
+        self.config_path.write_text(self.config_text, encoding="utf-8")
+        settings = config.load(self.config_path)
+        self.bot.serve(create_app(settings, clients=_aws_clients(settings)))
 
     def _enter_workdir(self) -> Path:
         if self._workdir is not None:
@@ -338,9 +370,8 @@ class Sandbox:
         self._stack.callback(shutil.rmtree, made, ignore_errors=True)
         return made
 
-    def _wiring(
-        self, app: ChatApp, kind: TokenKind, key_file: Path, regions: Sequence[str]
-    ) -> Wiring:
+    def _wiring(self, key_file: Path, regions: Sequence[str]) -> Wiring:
+        app, kind = self.app, self.token_kind
         addon = kind is TokenKind.ADDON
         return Wiring(
             chat_url=self.chat.url,
