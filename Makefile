@@ -9,7 +9,7 @@ BROWSER_PACKAGES := chromium fonts-noto-color-emoji
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install demo test lint typecheck unit bench browser chromium clean
+.PHONY: install demo smoke test lint typecheck unit bench browser chromium clean
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 demo: install
 	$(BIN)/python -m sandbox
+
+# The demo's round trip, headless: exit 0 when every step passed.
+smoke: install
+	$(BIN)/python -m sandbox --smoke
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,6 +10,10 @@ steps and slash commands are `POST /ui/click`, `/ui/dialog`, `/ui/cancel` and
 `/ui/command`; they need the `X-Sandbox-Page` header, which a page of another
 origin cannot send without a CORS preflight that this server never grants.
 
+A program running the local Chat may add `Controls` of its own beside Chat (the
+sandbox's GuardDuty buttons): their state rides in `/ui/state` as `controls`, and
+`POST /ui/sandbox/NAME` (same header) reaches their `act`.
+
 Message content is never turned into markup here: the script builds the page
 from the JSON with DOM calls, keeping only Chat's own HTML subset.
 """
@@ -34,8 +38,17 @@ from sandbox.chat_store import ChatStore
 logger = logging.getLogger(__name__)
 
 PAGE_HEADER = "X-Sandbox-Page"
+CONTROLS_PATH = "/ui/sandbox/"
 LOG_SHOWN = 12
-_ASSETS = ("page.html", "page.css", "icons.js", "markup.js", "cards.js", "page.js")
+_ASSETS = (
+    "page.html",
+    "page.css",
+    "icons.js",
+    "markup.js",
+    "cards.js",
+    "controls.js",
+    "page.js",
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,32 @@ class PageReply:
     content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+
+
+class ControlsError(Exception):
+    """A control request that cannot be done; the message is shown to the person."""
+
+
+class Controls(Protocol):
+    """Controls shown beside Chat in the page, which are not part of Chat."""
+
+    @property
+    def version(self) -> int:
+        """Grows whenever `state` changes."""
+        ...
+
+    def state(self) -> dict[str, Any]:
+        """What the page draws the controls from (JSON)."""
+        ...
+
+    def act(self, name: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Does the control `name` (`POST /ui/sandbox/NAME`) and answers JSON
+        with `ok` and a `notice` or `error`.
+
+        Raises:
+            ControlsError: the request cannot be done, in words for the person.
+        """
+        ...
 
 
 class Chat(Protocol):
@@ -64,6 +103,7 @@ class ChatPage:
 
     def __init__(self, chat: Chat) -> None:
         self._chat = chat
+        self.controls: Controls | None = None
 
     def answer(
         self, method: str, target: str, headers: Mapping[str, str], body: bytes
@@ -76,6 +116,13 @@ class ChatPage:
             return None
         if url.path == "/ui/state" and method == "GET":
             return self._state(dict(parse_qsl(url.query)))
+        if url.path.startswith(CONTROLS_PATH) and self.controls is not None:
+            if method != "POST":
+                return _json(404, {"ok": False, "error": "no such page request"})
+            if headers.get(PAGE_HEADER) != "1":
+                return _json(403, {"ok": False, "error": f"{PAGE_HEADER} is required"})
+            name = url.path.removeprefix(CONTROLS_PATH)
+            return self._control(self.controls, name, body)
 
         actions: dict[str, Callable[[Person, dict[str, Any]], Interaction]] = {
             "/ui/click": self._click,
@@ -104,6 +151,18 @@ class ChatPage:
         except RelayError as error:
             return _json(409, {"ok": False, "error": str(error)})
         return _json(200, interaction.summary())
+
+    def _control(self, controls: Controls, name: str, body: bytes) -> PageReply:
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError as error:
+            return _json(400, {"ok": False, "error": f"bad request: {error}"})
+        if not isinstance(request, dict):
+            return _json(400, {"ok": False, "error": "bad request: not an object"})
+        try:
+            return _json(200, controls.act(name, request))
+        except ControlsError as error:
+            return _json(409, {"ok": False, "error": str(error)})
 
     def _click(self, person: Person, request: dict[str, Any]) -> Interaction:
         return self._chat.relay.click(
@@ -149,6 +208,7 @@ class ChatPage:
             "spaces": self._spaces(person),
             "dialog": {"id": dialog.id, "card": dialog.card} if dialog else None,
             "log": [i.summary() for i in relay.interactions[-LOG_SHOWN:]],
+            "controls": None if self.controls is None else self.controls.state(),
         }
         return _json(200, state)
 

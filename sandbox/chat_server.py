@@ -32,7 +32,7 @@ from sandbox.chat_api import OAUTH_PATH, ChatApi, Reply
 from sandbox.chat_app import post_event
 from sandbox.chat_client import ChatClient
 from sandbox.chat_messages import ChatApiError
-from sandbox.chat_page import ChatPage, PageReply
+from sandbox.chat_page import ChatPage, Controls, PageReply
 from sandbox.chat_people import DEFAULT_PEOPLE, Person
 from sandbox.chat_relay import ChatRelay
 from sandbox.chat_store import ChatStore
@@ -91,6 +91,10 @@ class ChatServer(ChatClient):
         identity: the Google keys to publish; a new one by default.
         people: the people of the page and of `click`; the first one acts by
             default. `DEFAULT_PEOPLE` when None.
+        port: the port to listen on; 0 (the default) lets the OS choose.
+
+    Raises:
+        OSError: `port` is taken.
     """
 
     def __init__(
@@ -103,8 +107,9 @@ class ChatServer(ChatClient):
         retry_after: bool = False,
         identity: GoogleIdentity | None = None,
         people: Sequence[Person] | None = None,
+        port: int = 0,
     ) -> None:
-        self._http = LoopbackServer(_Handler)
+        self._http = LoopbackServer(_Handler, port)
         self._http.http_server.chat = self  # type: ignore[attr-defined]
         self._monotonic = monotonic
         self.identity = identity or GoogleIdentity(clock=clock)
@@ -227,10 +232,17 @@ class ChatServer(ChatClient):
         messages: list[dict[str, Any]] = page.get("messages", [])
         return messages
 
+    def attach_controls(self, controls: Controls | None) -> None:
+        """Shows `controls` in the page beside Chat (the sandbox's own panel);
+        None takes them away."""
+        self.page.controls = controls
+
     @property
     def version(self) -> int:
         """Grows with every change the page shows: messages, dialogs, clicks."""
-        return self.store.version + self.relay.version
+        controls = self.page.controls
+        extra = 0 if controls is None else controls.version
+        return self.store.version + self.relay.version + extra
 
     def _page_reply(
         self, method: str, target: str, headers: dict[str, str], body: bytes

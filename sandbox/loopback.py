@@ -1,4 +1,5 @@
-"""A threaded HTTP server on 127.0.0.1, on a port the OS picks, in the background."""
+"""A threaded HTTP server on 127.0.0.1, on a port the OS picks (or a given one), in
+the background."""
 
 from __future__ import annotations
 
@@ -15,10 +16,19 @@ class LoopbackServer:
     """Serves a request handler class on 127.0.0.1 from a daemon thread.
 
     Usable as a context manager; `url` is known once it has started.
+
+    Args:
+        handler: the request handler class.
+        port: the port to listen on; 0 (the default) lets the OS choose.
+
+    Raises:
+        OSError: `port` is taken.
     """
 
-    def __init__(self, handler: type[http.server.BaseHTTPRequestHandler]) -> None:
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def __init__(
+        self, handler: type[http.server.BaseHTTPRequestHandler], port: int = 0
+    ) -> None:
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -80,6 +80,7 @@ function draw() {
   drawSpaces();
   drawThreads();
   drawLog();
+  drawControls();
   drawDialog();
 }
 
