@@ -186,7 +186,7 @@ def _details(finding: Finding, cards: CardSettings) -> str:
     account = finding.account_id or "unknown account"
     alias = cards.account_name(finding.account_id)
     parts = [
-        text.token(finding.type, TYPE_ALPHABET + "&", 100),
+        text.token(finding.type, TYPE_ALPHABET, 100),
         f"{alias} ({account})" if alias else account,
         finding.region or "",
         f"updated {format_time(finding.updated_at)}",

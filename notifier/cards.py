@@ -24,7 +24,7 @@ from notifier.timestamps import format_time
 CARD_ID = "finding"
 # Chat refuses messages over 32,000 bytes; keep room for the thread and envelope.
 MESSAGE_BUDGET = 30_000
-TYPE_ALPHABET = r"A-Za-z0-9:/._!\-"
+TYPE_ALPHABET = r"A-Za-z0-9:/._!&\-"
 _ARCHIVING = (Action.ARCHIVE, Action.UNARCHIVE, Action.FALSE_POSITIVE, Action.SUPPRESS)
 
 

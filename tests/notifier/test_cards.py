@@ -11,13 +11,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notifier.cards import finding_message
+from notifier.cards import fallback_text, finding_message
 from notifier.digest import digest_message
 from notifier.finding import Finding, read_findings
 from notifier.handling import Action, Handling, history_from_message
 from notifier.settings import CardSettings
 from sandbox.chat_schema import MAX_MESSAGE_BYTES, validate_message
-from tests.conftest import load_json, real_finding_files, real_findings, sample_files
+from tests.conftest import (
+    REAL_FINDINGS,
+    load_json,
+    real_finding_files,
+    real_findings,
+    sample_files,
+)
 from tests.notifier.test_finding import finding_document
 
 CARDS = CardSettings(account_aliases={"111122223333": "production"})
@@ -405,3 +411,17 @@ def test_hostile_names_in_the_history_stay_text(hostile: str) -> None:
     finding = Finding.from_document(finding_document())
     history = [Handling(Action.ESCALATE, hostile or "x", datetime.now(UTC), hostile)]
     assert_safe(finding_message(finding, CARDS, history=history))
+
+
+FINDING_TYPES = (
+    REAL_FINDINGS.parent.parent / "reference" / "guardduty-finding-types.txt"
+)
+
+
+@pytest.mark.skipif(not FINDING_TYPES.is_file(), reason=f"{FINDING_TYPES} is absent")
+def test_every_guardduty_finding_type_reads_unchanged_in_the_notification() -> None:
+    types = FINDING_TYPES.read_text(encoding="utf-8").split()
+    assert len(types) > 200
+    for kind in types:
+        finding = Finding.from_document(finding_document(type=kind))
+        assert f": {kind} in 111122223333" in fallback_text(finding)
