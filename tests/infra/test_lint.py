@@ -8,7 +8,7 @@ from tests.infra.stacks import INFRA
 
 # The home of most deployments and a Region of another partition, so that a
 # hard-coded "arn:aws:" or a service missing outside the commercial partition shows.
-# GovCloud is left out: it has no Lambda function URLs (see infra/README.md).
+# GovCloud is left out: it has no Lambda function URLs (see the README, Deploy).
 REGIONS = ["us-east-1", "cn-north-1"]
 
 
