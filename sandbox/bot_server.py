@@ -8,12 +8,13 @@ hands it the app once the configuration is written.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from werkzeug.serving import make_server
+
+from sandbox.loopback import ServerThread
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -31,7 +32,7 @@ class BotServer:
     def __init__(self, port: int = 0) -> None:
         self._app: WSGIApplication | None = None
         self._server = make_server("127.0.0.1", port, self._dispatch, threaded=True)
-        self._thread: threading.Thread | None = None
+        self._loop = ServerThread(self._server, "sandbox-bot")
 
     @property
     def url(self) -> str:
@@ -41,24 +42,13 @@ class BotServer:
     def serve(self, app: WSGIApplication) -> Self:
         """Starts answering requests with `app`."""
         self._app = app
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="sandbox-bot",
-                daemon=True,
-            )
-            self._thread.start()
-            logger.info("the bot is listening on %s", self.url)
+        self._loop.start()
+        logger.info("the bot is listening on %s", self.url)
         return self
 
     def stop(self) -> None:
         """Stops serving and closes the socket."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        self._loop.stop()
 
     def __enter__(self) -> Self:
         return self

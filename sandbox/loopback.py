@@ -7,9 +7,51 @@ import http.server
 import logging
 import threading
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 logger = logging.getLogger(__name__)
+
+
+class Serving(Protocol):
+    """What a socketserver-style server offers (http.server, werkzeug)."""
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+    def server_close(self) -> None: ...
+
+
+class ServerThread:
+    """Runs a server's loop in a daemon thread, and ends it cleanly.
+
+    Args:
+        server: the bound server.
+        name: the thread's name, for logs and debuggers.
+    """
+
+    def __init__(self, server: Serving, name: str) -> None:
+        self._server = server
+        self._name = name
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=self._name,
+                daemon=True,
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stops the loop (when it ran) and closes the socket."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
 
 
 class LoopbackServer:
@@ -30,7 +72,7 @@ class LoopbackServer:
     ) -> None:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._loop = ServerThread(self._server, f"loopback-{self.url}")
 
     @property
     def url(self) -> str:
@@ -45,24 +87,13 @@ class LoopbackServer:
 
     def start(self) -> Self:
         """Starts serving in a daemon thread."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"loopback-{self.url}",
-                daemon=True,
-            )
-            self._thread.start()
-            logger.debug("serving on %s", self.url)
+        self._loop.start()
+        logger.debug("serving on %s", self.url)
         return self
 
     def stop(self) -> None:
         """Stops serving and closes the socket."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        self._loop.stop()
 
     def __enter__(self) -> Self:
         return self.start()

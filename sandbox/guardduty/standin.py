@@ -27,6 +27,7 @@ from sandbox.guardduty.findings import Finding, bumped, detector_id, home_region
 from sandbox.guardduty.operations import Caller, GuardDutyApi
 from sandbox.guardduty.server import GuardDutyServer
 from sandbox.guardduty.store import Feedback, Filter, FindingStore
+from sandbox.loopback import ServerThread
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class GuardDutyStandIn:
         self._api = GuardDutyApi(self._store, self._publish, self._samples, self._clock)
         self._address = (host, port)
         self._server: GuardDutyServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loop: ServerThread | None = None
         self._deliveries = ThreadPoolExecutor(1, thread_name_prefix="guardduty-events")
         self._pending: list[Future[None]] = []
         self._events: list[Event] = []
@@ -86,25 +87,17 @@ class GuardDutyStandIn:
     def start(self) -> Self:
         """Start serving; returns self."""
         self._server = GuardDutyServer(self._address, self._api, self._account_of)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="guardduty-standin",
-            daemon=True,
-        )
-        self._thread.start()
+        self._loop = ServerThread(self._server, "guardduty-standin")
+        self._loop.start()
         logger.info("GuardDuty stand-in listening on %s", self.url)
         return self
 
     def stop(self) -> None:
         """Stop serving and finish delivering events."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._loop is not None:
+            self._loop.stop()
+            self._loop = None
             self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
         self._deliveries.shutdown(wait=True)
 
     def __enter__(self) -> Self:
