@@ -12,13 +12,17 @@ finding, else one Open button beside each; rows that fit in neither are left
 out, and the card says how many.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from notifier import text, widgets
-from notifier.cards import MESSAGE_BUDGET, TYPE_ALPHABET, action_parameters
+from notifier.cards import (
+    MESSAGE_BUDGET,
+    TYPE_ALPHABET,
+    action_parameters,
+    json_size,
+)
 from notifier.finding import Finding
 from notifier.handling import Action
 from notifier.settings import CardSettings
@@ -70,7 +74,7 @@ def findings_list_message(listing: Listing, cards: CardSettings) -> dict[str, An
         if _fits(message):
             return message
     # Even one Open button per row is too much: show fewer rows.
-    per_row = max(_size(message) // max(count, 1), 1)
+    per_row = max(json_size(message) // max(count, 1), 1)
     shown = min(count, MESSAGE_BUDGET // per_row)
     while shown > 0:
         message = _message(listing, cards, _LAYOUTS[-1], shown)
@@ -195,11 +199,7 @@ def _details(finding: Finding, cards: CardSettings) -> str:
 
 
 def _fits(message: dict[str, Any]) -> bool:
-    return _size(message) <= MESSAGE_BUDGET and _widgets(message) <= MAX_WIDGETS
-
-
-def _size(message: dict[str, Any]) -> int:
-    return len(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+    return json_size(message) <= MESSAGE_BUDGET and _widgets(message) <= MAX_WIDGETS
 
 
 def _widgets(message: dict[str, Any]) -> int:

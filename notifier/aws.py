@@ -1,5 +1,6 @@
 """boto3 clients built one way: short timeouts, standard retries, test endpoints."""
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -9,6 +10,14 @@ GOOGLE_IDENTITY_URL = (
     "http://metadata.google.internal/computeMetadata/v1/instance/"
     "service-accounts/default/identity"
 )
+
+
+# botocore's DEBUG lines carry request and response bodies (secret values from
+# Secrets Manager and SSM, credentials from STS) and signing material, so its
+# loggers never go below INFO, whatever the level of the root logger.
+_BOTOCORE = logging.getLogger("botocore")
+if _BOTOCORE.level < logging.INFO:
+    _BOTOCORE.setLevel(logging.INFO)
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,13 @@ TYPE_ALPHABET = r"A-Za-z0-9:/._!&\-"
 _ARCHIVING = (Action.ARCHIVE, Action.UNARCHIVE, Action.FALSE_POSITIVE, Action.SUPPRESS)
 
 
+@dataclass(frozen=True)
 class Layout:
     """How much of a finding a card shows; a tighter layout for huge findings."""
 
-    def __init__(self, facts: int, value_bytes: int, description_bytes: int) -> None:
-        self.facts = facts
-        self.value_bytes = value_bytes
-        self.description_bytes = description_bytes
+    facts: int
+    value_bytes: int
+    description_bytes: int
 
 
 FULL = Layout(facts=14, value_bytes=400, description_bytes=1500)
@@ -55,7 +55,15 @@ def finding_message(
         history: what people did to it, oldest first (status lines on the card).
         webhook: draw link buttons only, for an incoming webhook.
     """
-    for layout in (FULL, COMPACT, MINIMAL):
+    # The last resort drops the buttons (each carries the ARN and the history):
+    # a card without them still tells people, where no card at all would not.
+    attempts = [
+        (FULL, webhook),
+        (COMPACT, webhook),
+        (MINIMAL, webhook),
+        (MINIMAL, True),
+    ]
+    for layout, links_only in attempts:
         message = {
             "fallbackText": fallback_text(finding),
             "cardsV2": [
@@ -65,13 +73,13 @@ def finding_message(
                         finding,
                         settings,
                         history=history,
-                        webhook=webhook,
+                        webhook=links_only,
                         layout=layout,
                     ),
                 }
             ],
         }
-        if _size(message) <= MESSAGE_BUDGET:
+        if json_size(message) <= MESSAGE_BUDGET:
             break
     return message
 
@@ -336,5 +344,7 @@ def shown_version(message: Mapping[str, Any]) -> ShownVersion | None:
     return None
 
 
-def _size(message: dict[str, Any]) -> int:
-    return len(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+def json_size(message: dict[str, Any]) -> int:
+    """The message's size as Chat counts it: compact JSON, UTF-8 bytes."""
+    compact = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    return len(compact.encode("utf-8", "surrogatepass"))

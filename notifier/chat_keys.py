@@ -81,5 +81,6 @@ def request_id(finding: Finding) -> str:
 
 
 def _digest(parts: Iterable[str]) -> str:
-    joined = "\n".join(parts).encode("utf-8")
+    # surrogatepass: a lone surrogate in a finding's text still hashes, stably.
+    joined = "\n".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(joined).hexdigest()[:HASH_CHARS]

@@ -133,7 +133,11 @@ def read_file(path: Path) -> list[Finding]:
         raise NotAFinding(f"{path}: cannot read: {error.strerror}") from error
     except (ValueError, UnicodeDecodeError) as error:
         raise NotAFinding(f"{path}: not JSON: {error}") from error
+    except RecursionError as error:
+        raise NotAFinding(f"{path}: JSON nested too deeply") from error
     try:
         return read_findings(document)
     except NotAFinding as error:
         raise NotAFinding(f"{path}: {error}") from error
+    except RecursionError as error:
+        raise NotAFinding(f"{path}: nested too deeply to be a finding") from error

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 from notifier.aws import GOOGLE_IDENTITY_URL, AwsSettings
 from notifier.config_reader import Table
@@ -240,8 +239,12 @@ def _aws(table: Table) -> AwsSettings:
     if bad:
         raise table.error("regions", "a list of Region names such as eu-west-1")
     endpoint = table.text("endpoint_url", None)
+    if endpoint is not None:
+        _require_https(table, "endpoint_url", endpoint)
     endpoints_table = table.table("endpoints")
     endpoints = {name: endpoints_table.text(name) for name in endpoints_table.names()}
+    for name, url in endpoints.items():
+        _require_https(endpoints_table, name, url)
     endpoints_table.finish()
     role_arn = table.text("role_arn", None)
     if role_arn is not None and not re.match(
@@ -254,8 +257,9 @@ def _aws(table: Table) -> AwsSettings:
             "web_identity_audience", "needs role_arn, the role to assume"
         )
     token_url = table.text("web_identity_token_url", GOOGLE_IDENTITY_URL)
-    if urlsplit(token_url).scheme not in ("http", "https"):
-        raise table.error("web_identity_token_url", "an http:// or https:// URL")
+    # Google's metadata server answers plain http on the instance's own link.
+    if token_url != GOOGLE_IDENTITY_URL:
+        _require_https(table, "web_identity_token_url", token_url)
     aws = AwsSettings(
         region=region,
         endpoint_url=endpoint,

@@ -104,11 +104,17 @@ class Table:
         return tuple(value)
 
     def secret(self, key: str) -> SecretRef | None:
-        """A secret reference; a literal value is refused."""
-        value = self._get(key, None, str, "a secret reference")
+        """A secret reference; a literal value is refused and never echoed."""
+        self._read.add(key)
+        value = self._values.get(key)
         if value is None:
             return None
         try:
+            if not isinstance(value, str):
+                raise ValueError(
+                    "expected a secret reference (env:NAME, file:PATH, "
+                    "secretsmanager:ARN-or-name, ssm:NAME), not a literal value"
+                )
             return SecretRef.parse(value)
         except ValueError as error:
             # Never echo the value: it may be the secret itself.

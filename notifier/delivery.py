@@ -77,7 +77,9 @@ class _Plan:
 
     def add(self, outcome: ChannelOutcome) -> None:
         self.attempts.append(outcome)
-        if outcome.accepted and not outcome.passive:
+        # A route of passive channels alone is done when one of them took it.
+        counts = not outcome.passive or not (self.route and self.route.channels)
+        if outcome.accepted and counts:
             self.accepted = True
 
     def finish(self) -> FindingOutcome:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from notifier import text, widgets
-from notifier.cards import TYPE_ALPHABET, action_parameters
+from notifier.cards import MESSAGE_BUDGET, TYPE_ALPHABET, action_parameters, json_size
 from notifier.finding import Finding
 from notifier.handling import Action
 from notifier.settings import CardSettings
@@ -23,8 +23,23 @@ def digest_message(
     webhook: bool = False,
 ) -> dict[str, Any]:
     """A digest of ``findings``: counts by severity, type and account, then the
-    ``top`` most severe with a button to open each one's full card."""
+    ``top`` most severe with buttons to open or act on each.
+
+    Fewer are listed when ``top`` of them would not fit in one Chat message; the
+    card says how many it lists.
+    """
     ranked = rank(findings)
+    shown = min(top, len(ranked))
+    message = _digest(ranked, settings, shown, webhook)
+    while shown > 0 and json_size(message) > MESSAGE_BUDGET:
+        shown -= 1
+        message = _digest(ranked, settings, shown, webhook)
+    return message
+
+
+def _digest(
+    ranked: Sequence[Finding], settings: CardSettings, shown: int, webhook: bool
+) -> dict[str, Any]:
     sections = [
         widgets.section(_severity_rows(ranked), "By severity"),
         widgets.section(
@@ -37,11 +52,14 @@ def digest_message(
             "By account",
             collapse_after=4,
         ),
-        widgets.section(
-            [row for f in ranked[:top] for row in _entry(f, settings, webhook)],
-            f"Top {min(top, len(ranked))} findings",
-        ),
     ]
+    if shown:
+        sections.append(
+            widgets.section(
+                [row for f in ranked[:shown] for row in _entry(f, settings, webhook)],
+                f"Top {shown} findings",
+            )
+        )
     return {
         "fallbackText": digest_fallback(ranked),
         "cardsV2": [

@@ -125,18 +125,33 @@ def _record_source(record: object) -> Source:
 
 def _sqs_items(event: dict[str, Any]) -> Iterator[Inbound]:
     for record in SQSEvent(event).records:
-        yield _from_body(record.message_id, record.body)
+        try:
+            item_id, body = record.message_id, record.body
+        except (KeyError, TypeError, AttributeError):
+            yield _malformed(None, "an SQS record without messageId or body")
+            continue
+        yield _from_body(item_id, body)
 
 
 def _sns_items(event: dict[str, Any]) -> Iterator[Inbound]:
     for record in SNSEvent(event).records:
-        yield _from_body(record.sns.message_id, record.sns.message)
+        try:
+            item_id, body = record.sns.message_id, record.sns.message
+        except (KeyError, TypeError, AttributeError):
+            yield _malformed(None, "an SNS record without Sns.MessageId or Message")
+            continue
+        yield _from_body(item_id, body)
+
+
+def _malformed(item_id: str | None, what: str) -> Inbound:
+    log.error("record %s skipped: %s (%s)", item_id, Skip.MALFORMED, what)
+    return Inbound(item_id, skipped=Skip.MALFORMED)
 
 
 def _from_body(item_id: str | None, body: str) -> Inbound:
     try:
         document = json.loads(body)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         log.error(
             "record %s skipped: %s (%d characters)",
             item_id,
@@ -156,7 +171,7 @@ def _unwrapped(document: object) -> object:
     ):
         try:
             return json.loads(document["Message"])
-        except ValueError:
+        except (ValueError, RecursionError):
             return document
     return document
 
@@ -166,6 +181,8 @@ def _from_document(item_id: str | None, document: object) -> Inbound:
         return Inbound(item_id, tuple(read_findings(document)))
     except NotAFinding as error:
         return _skipped(item_id, str(error))
+    except RecursionError:
+        return _malformed(item_id, "nested too deeply")
 
 
 def _skipped(item_id: str | None, reason: str) -> Inbound:

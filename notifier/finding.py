@@ -8,6 +8,7 @@ read facts through the view this module hands them.
 """
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -24,10 +25,13 @@ from notifier.timestamps import parse_time
 FINDING_DETAIL_TYPE = "GuardDuty Finding"
 GUARDDUTY_SOURCE = "aws.guardduty"
 
+# Lengths as botocore's model allows them (finding ids up to 300 characters).
 _ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):guardduty:(?P<region>[a-z0-9-]+):"
-    r"(?P<account>\d{12}):detector/(?P<detector>[A-Za-z0-9]+)/finding/(?P<id>[A-Za-z0-9_-]+)$"
+    r"^arn:(?P<partition>aws[a-z-]{0,10}):guardduty:(?P<region>[a-z0-9-]{1,25}):"
+    r"(?P<account>\d{12}):detector/(?P<detector>[A-Za-z0-9]{1,300})"
+    r"/finding/(?P<id>[A-Za-z0-9_-]{1,300})$"
 )
+_ID_LIMIT = 300
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 _CONSOLE_HOSTS = {
@@ -195,7 +199,7 @@ class Finding:
         """The finding in the GuardDuty console of its partition and Region."""
         host = _CONSOLE_HOSTS.get(self.partition)
         region = self.region
-        if not host or not region or not self.id:
+        if not host or not region or not self.id or len(self.id) > _ID_LIMIT:
             return None
         return (
             f"https://{host.format(region=region)}/guardduty/home?region={region}"
@@ -206,8 +210,14 @@ class Finding:
     def version(self) -> str:
         """Changes whenever GuardDuty publishes an update of this finding."""
         updated = self.updated_at
-        stamp = updated.isoformat() if updated else self.view.at("updatedAt").text()
-        return f"{stamp or '-'}#{self.count if self.count is not None else '-'}"
+        if updated is not None:
+            stamp = updated.isoformat()
+        else:  # unreadable: a short digest stands for whatever GuardDuty wrote
+            raw = (self.view.at("updatedAt").text() or "").encode(
+                "utf-8", "surrogatepass"
+            )
+            stamp = "unread-" + hashlib.sha256(raw).hexdigest()[:16] if raw else "-"
+        return f"{stamp}#{self.count if self.count is not None else '-'}"
 
 
 def read_findings(document: object) -> list[Finding]:

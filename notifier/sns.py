@@ -169,7 +169,9 @@ def _size(attributes: Mapping[str, Mapping[str, str]]) -> int:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    # ASCII escapes keep the message valid UTF-8 even when a finding's text holds
+    # a lone surrogate; subscribers decode the JSON and see the characters.
+    return json.dumps(value, ensure_ascii=True, default=str, separators=(",", ":"))
 
 
 def _capped(value: str, limit: int) -> str:

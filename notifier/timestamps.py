@@ -13,7 +13,10 @@ def parse_time(value: object) -> datetime | None:
     milliseconds, or a datetime; ``None`` for anything else (masked or malformed).
     """
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        except OverflowError:
+            return None
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -33,9 +36,10 @@ def _parse_text(text: str) -> datetime | None:
         text = f"{spaced.group(1)}T{spaced.group(2)}"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        # A valid offset near year 1 or 9999 has no UTC equivalent: unreadable.
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def format_time(moment: datetime | None) -> str:

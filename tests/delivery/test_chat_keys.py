@@ -128,3 +128,13 @@ def test_a_webhook_card_carries_no_version_marker() -> None:
         Finding.from_document(sample()), CardSettings(), webhook=True
     )
     assert shown_version(message) is None
+
+
+def test_a_lone_surrogate_in_a_resource_name_still_gives_a_stable_thread() -> None:
+    document = sample("s3bucket-data-access.json")
+    document["resource"]["s3BucketDetails"][0]["name"] = "logs\udc80"
+
+    first, second = (chat_keys.thread_key(Finding(dict(document))) for _ in range(2))
+
+    assert first == second
+    assert re.fullmatch(r"[a-z0-9-]+", first)

@@ -24,7 +24,7 @@ from tests.conftest import (
     real_findings,
     sample_files,
 )
-from tests.notifier.test_finding import finding_document
+from tests.notifier.test_finding import ARN, finding_document
 
 CARDS = CardSettings(account_aliases={"111122223333": "production"})
 ALLOWED_TAGS = re.compile(r'</?(b|i)>|<br>|<font color="#[0-9a-f]{6}">|</font>')
@@ -329,6 +329,49 @@ def test_a_huge_finding_is_cut_to_fit_one_message() -> None:
     }
     message = finding_message(Finding.from_document(document), CARDS)
     assert_safe(message)
+
+
+LONG_ID = "a" * 5_000
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"updatedAt": "T" * 40_000},
+        {"id": LONG_ID, "arn": ARN.rsplit("/", 1)[0] + "/" + LONG_ID},
+        {"id": "b" * 300, "arn": ARN.rsplit("/", 1)[0] + "/" + "b" * 300},
+    ],
+    ids=["unreadable-updatedAt", "5000-character-id", "longest-valid-id"],
+)
+def test_fields_repeated_in_buttons_and_links_cannot_outgrow_the_message(
+    change: dict[str, str],
+) -> None:
+    message = finding_message(Finding.from_document(finding_document(**change)), CARDS)
+    assert_safe(message)
+
+
+def test_a_valid_time_with_no_utc_equivalent_renders_as_unknown() -> None:
+    document = finding_document()
+    document["service"]["eventLastSeen"] = "9999-12-31T23:59:59-14:00"
+    facts = facts_of(finding_message(Finding.from_document(document), CARDS))
+    assert facts["Seen"].endswith(", last 2026-12-04 09:35 UTC")
+
+
+@pytest.mark.parametrize("top", [10, 18, 25])
+def test_a_digest_of_long_titles_fits_one_message_whatever_top_is_set_to(
+    top: int,
+) -> None:
+    findings = [
+        Finding.from_document(
+            finding_document(id=f"{n:032x}", arn=None, title="\u00e9" * 300)
+        )
+        for n in range(40)
+    ]
+    message = digest_message(findings, CARDS, top=top)
+    assert_safe(message)
+    headers = [s.get("header", "") for s in message["cardsV2"][0]["card"]["sections"]]
+    listed = int(re.findall(r"Top (\d+) findings", " ".join(headers))[0])
+    assert 1 <= listed <= top
 
 
 def test_a_digest_counts_by_severity_type_and_account_and_lists_the_top() -> None:

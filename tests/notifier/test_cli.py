@@ -55,6 +55,7 @@ def test_preview_digest_of_several_files_is_one_message() -> None:
         ),
         ("{not json", "not JSON"),
         ('{"hello": "world"}', "not a GuardDuty finding"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_a_file_that_is_not_a_finding_is_one_line_and_exit_2(

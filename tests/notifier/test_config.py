@@ -1,6 +1,7 @@
 """Configuration: one TOML file, validated once, errors that name file and key."""
 
 import json
+import logging
 from pathlib import Path
 
 import boto3
@@ -252,3 +253,39 @@ def test_secrets_manager_and_ssm_secrets_resolve_in_the_arn_region() -> None:
         SecretError, match="secret secretsmanager:absent: ResourceNotFound"
     ):
         store.get(SecretRef("secretsmanager", "absent"))
+
+
+@pytest.mark.parametrize("literal", ["84736251", "true", "3.14", '"hunter2"'])
+def test_a_literal_secret_of_any_type_is_refused_without_echo(
+    tmp_path: Path, literal: str
+) -> None:
+    path = write(
+        tmp_path,
+        '[email]\nsender = "a@example.com"\nhost = "smtp.example.com"\n'
+        f'username = "u"\npassword = {literal}\n'
+        '[email.lists.a]\nto = ["b@example.com"]\n',
+    )
+    with pytest.raises(
+        ConfigError, match=r"email\.password: expected a secret"
+    ) as raised:
+        config.load(path)
+    assert literal.strip('"') not in str(raised.value)
+
+
+def test_debug_logging_never_carries_secret_values(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with mock_aws(), caplog.at_level(logging.DEBUG):
+        boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="chatops/smtp", SecretString="hunter2-smtp-password"
+        )
+        boto3.client("ssm", region_name="us-east-1").put_parameter(
+            Name="/chatops/key", Value="s3cret-parameter", Type="SecureString"
+        )
+        store = SecretStore(AwsClients(AwsSettings(region="us-east-1")))
+        assert store.get(SecretRef("secretsmanager", "chatops/smtp"))
+        assert store.get(SecretRef("ssm", "/chatops/key"))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "resolved secret secretsmanager:chatops/smtp" in logged
+    assert "hunter2-smtp-password" not in logged
+    assert "s3cret-parameter" not in logged

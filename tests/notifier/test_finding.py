@@ -335,3 +335,17 @@ def test_every_real_finding_reads_with_its_identity(path: Path) -> None:
     assert finding.type != "Unknown"
     assert finding.severity_label is not Severity.UNKNOWN
     assert finding.region
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "T" * 40_000],
+)
+def test_times_with_no_utc_equivalent_read_as_unknown(moment: str) -> None:
+    finding = Finding.from_document(finding_document(updatedAt=moment))
+    assert finding.updated_at is None
+    assert len(finding.version) < 40
+    assert (
+        finding.version
+        == Finding.from_document(finding_document(updatedAt=moment)).version
+    )

@@ -218,6 +218,20 @@ def test_passive_channels_are_sent_even_when_the_first_channel_takes_it(
     assert [m[1] for m in mailbox.messages] == [["ciso@example.com"]]
 
 
+def test_a_route_of_passive_channels_alone_is_done_once_one_takes_it(
+    plain_server: tuple[Mailbox, int],
+) -> None:
+    mailbox, port = plain_server
+    route = {"name": "fyi", "passive": ["email:security"]}
+    settings, channels = channels_for(configuration(smtp_port=port, routes=[route]))
+
+    [outcome] = deliver([finding()], Budget.of(20), settings, channels)
+
+    assert outcome.status is Status.DONE
+    assert results(outcome) == [("email:security", Result.SENT, True)]
+    assert len(mailbox.messages) == 1
+
+
 def test_a_finding_no_route_matches_is_unrouted_and_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -22,6 +22,21 @@ from tests.pipeline.test_handler import NOT_A_FINDING, sns_event, sqs_record
         (NOT_A_FINDING, Source.EVENTBRIDGE, Skip.NOT_A_FINDING),
         (sns_event("not json"), Source.SNS, Skip.MALFORMED),
         ({"Records": [sqs_record("m", "[1,")]}, Source.SQS, Skip.MALFORMED),
+        (
+            {"Records": [sqs_record("m", "[" * 100_000 + "]" * 100_000)]},
+            Source.SQS,
+            Skip.MALFORMED,
+        ),
+        (
+            {"Records": [{"eventSource": "aws:sqs", "messageId": "m"}]},
+            Source.SQS,
+            Skip.MALFORMED,
+        ),
+        (
+            {"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification"}}]},
+            Source.SNS,
+            Skip.MALFORMED,
+        ),
     ],
 )
 def test_events_without_a_finding_are_skipped_with_the_reason(
@@ -56,3 +71,23 @@ def test_the_batch_response_names_messages_with_a_failed_finding() -> None:
     assert batch_response(invocation, outcomes) == {
         "batchItemFailures": [{"itemIdentifier": "m1"}]
     }
+
+
+def test_a_poisoned_record_costs_only_itself() -> None:
+    good = json.dumps(eventbridge(dict(finding(1).document)))
+    event = {
+        "Records": [
+            sqs_record("good", good),
+            sqs_record("nested", "[" * 100_000 + "]" * 100_000),
+            {"eventSource": "aws:sqs", "messageId": "no-body"},
+        ]
+    }
+
+    invocation = read_event(event)
+
+    assert [f.id for f in invocation.findings] == [finding(1).id]
+    assert [item.skipped for item in invocation.items] == [
+        None,
+        Skip.MALFORMED,
+        Skip.MALFORMED,
+    ]

@@ -7,11 +7,13 @@ import pytest
 from notifier.aws import AwsClients, AwsSettings
 from notifier.budget import Budget
 from notifier.errors import DeliveryError
+from notifier.finding import Finding
 from notifier.settings import CardSettings
 from notifier.sns import MESSAGE_BYTES, Publisher, message_body, sns_subject
 from notifier.summary import summarize
 from tests.pipeline.conftest import finding, published, topic_with_queue
 
+CARDS = CardSettings()
 LONG_TITLE = (
     "🚨 Credentials of instance i-0a1b2c3d4e5f60718\nwere used from an external "
     "IP address (198.51.100.7) — café résumé naïve — while the instance "
@@ -116,3 +118,13 @@ def test_a_missing_topic_is_a_delivery_error_not_to_retry(aws: None) -> None:
 
     assert caught.value.retryable is False
     assert str(caught.value) == "sns: NotFound"
+
+
+def test_a_lone_surrogate_in_finding_text_still_makes_a_valid_message() -> None:
+    document = dict(finding().document)
+    document["title"] = "curl\ud800/8"
+
+    body = message_body(Finding(document), summarize(Finding(document), CARDS), 250_000)
+
+    structure = json.loads(body.encode("utf-8"))
+    assert json.loads(structure["default"])["finding"]["title"] == "curl\ud800/8"
