@@ -78,11 +78,15 @@ def _lookup(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 def validate(path: Path) -> list[str]:
     """The configuration's own errors, as the notifier would report them at start."""
     sys.path.insert(0, str(ROOT))
-    from notifier.config import load
+    from bot.settings import read as read_bot_settings
+    from notifier.config import check_deliverable, load
     from notifier.errors import ConfigError
 
     try:
-        load(path)
+        settings = load(path)
+        check_deliverable(settings)
+        if settings.bot:  # the bot reads [bot] at start: refuse what it refuses
+            read_bot_settings(settings)
     except ConfigError as error:
         return [str(error)]
     return []

@@ -13,6 +13,7 @@ from typing import Protocol
 from notifier.aws import AwsClients
 from notifier.budget import Budget
 from notifier.chat import ChatApp
+from notifier.config import check_deliverable
 from notifier.email import mailer_for
 from notifier.finding import Finding
 from notifier.records import DeliveryRecords
@@ -95,7 +96,11 @@ def open_channels(
         chat_factory: builds the Chat app and webhook clients; :func:`chat_clients`
             unless given.
         ssl_context: trust for SMTP's TLS (the system's CA store unless given).
+
+    Raises:
+        ConfigError: the configuration names no channel at all.
     """
+    check_deliverable(settings)
     chat, webhook = (chat_factory or chat_clients)(settings, secrets)
     email = settings.email
     table = settings.delivery.records_table

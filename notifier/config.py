@@ -48,6 +48,7 @@ __all__ = [
     "Route",
     "Settings",
     "SnsSettings",
+    "check_deliverable",
     "load",
     "parse",
 ]
@@ -102,6 +103,27 @@ def parse(document: Mapping[str, Any], source: str = "(config)") -> Settings:
     routes = tuple(_route(table, settings) for table in top.tables("routes"))
     top.finish()
     return _with_routes(settings, routes)
+
+
+def check_deliverable(settings: Settings) -> None:
+    """Raises ConfigError when the configuration gives findings nowhere to go.
+
+    Previewing needs no channel; delivering does: without one, every finding would
+    be reported unrouted and dropped.
+    """
+    if settings.routes:
+        return
+    chat = settings.chat
+    if chat.credentials and not chat.space:
+        reason = "chat.credentials is set but chat.space is not: name the space"
+    elif chat.space and not chat.credentials:
+        reason = "chat.space is set but chat.credentials is not: add the app's key"
+    else:
+        reason = (
+            "no channel to deliver to: set [chat] credentials and space, "
+            "chat.webhook_url, [email] or [sns]"
+        )
+    raise ConfigError(f"{settings.source}: {reason}")
 
 
 def _chat(table: Table) -> ChatSettings:

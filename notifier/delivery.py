@@ -14,22 +14,19 @@ time when the first channel hangs.
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from notifier import routing
 from notifier.budget import Budget
 from notifier.channels import Channels
 from notifier.digest import rank
 from notifier.errors import ChatOpsError, DeliveryError
-from notifier.finding import Finding
+from notifier.finding import Finding, latest_versions
 from notifier.outcome import ChannelOutcome, FindingOutcome, Result, Status
 from notifier.records import Claim
 from notifier.settings import Channel, Route, Settings
 from notifier.severity import Severity
 
 log = logging.getLogger(__name__)
-
-_EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 def deliver(
@@ -43,11 +40,8 @@ def deliver(
     A finding that appears more than once (two versions in one batch) is delivered
     once, in its latest version, and every copy shares that outcome.
     """
-    keys = [_identity(finding) for finding in findings]
-    latest: dict[tuple[str, ...], Finding] = {}
-    for key, finding in zip(keys, findings, strict=True):
-        if key not in latest or _newer(finding, latest[key]):
-            latest[key] = finding
+    keys = [finding.key for finding in findings]
+    latest = latest_versions(findings)
     plans = {
         key: _Plan(finding, routing.choose(finding, settings.routes))
         for key, finding in latest.items()
@@ -278,22 +272,6 @@ def _space(channel: Channel) -> str:
     if channel.target is None:
         raise DeliveryError("no space named for chat (set chat.space)")
     return channel.target
-
-
-def _identity(finding: Finding) -> tuple[str, ...]:
-    return (
-        finding.partition,
-        finding.account_id or "",
-        finding.region or "",
-        finding.id or finding.type,
-    )
-
-
-def _newer(candidate: Finding, current: Finding) -> bool:
-    def when(finding: Finding) -> tuple[datetime, int]:
-        return (finding.updated_at or _EPOCH, finding.count or 0)
-
-    return when(candidate) > when(current)
 
 
 def _log(outcome: FindingOutcome) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from notifier import text, widgets
 from notifier.cards import MESSAGE_BUDGET, TYPE_ALPHABET, action_parameters, json_size
-from notifier.finding import Finding
+from notifier.finding import Finding, latest_versions
 from notifier.handling import Action
 from notifier.settings import CardSettings
 from notifier.severity import Severity
@@ -28,7 +28,7 @@ def digest_message(
     Fewer are listed when ``top`` of them would not fit in one Chat message; the
     card says how many it lists.
     """
-    ranked = rank(findings)
+    ranked = rank(list(latest_versions(findings).values()))
     shown = min(top, len(ranked))
     message = _digest(ranked, settings, shown, webhook)
     while shown > 0 and json_size(message) > MESSAGE_BUDGET:
@@ -67,7 +67,7 @@ def _digest(
                 "cardId": CARD_ID,
                 "card": {
                     "header": {
-                        "title": f"GuardDuty: {len(ranked)} findings",
+                        "title": f"GuardDuty: {_count(len(ranked))}",
                         "subtitle": _breakdown(ranked),
                     },
                     "sections": sections,
@@ -88,7 +88,11 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def digest_fallback(findings: Sequence[Finding]) -> str:
-    return f"GuardDuty digest: {len(findings)} findings ({_breakdown(findings)})"
+    return f"GuardDuty digest: {_count(len(findings))} ({_breakdown(findings)})"
+
+
+def _count(number: int, noun: str = "finding") -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _breakdown(findings: Sequence[Finding]) -> str:

@@ -11,9 +11,9 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +32,7 @@ _ARN = re.compile(
     r"/finding/(?P<id>[A-Za-z0-9_-]{1,300})$"
 )
 _ID_LIMIT = 300
+_EPOCH = datetime.min.replace(tzinfo=UTC)
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 _CONSOLE_HOSTS = {
@@ -207,6 +208,16 @@ class Finding:
         )
 
     @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What identifies the finding everywhere: partition, account, Region, id."""
+        return (
+            self.partition,
+            self.account_id or "",
+            self.region or "",
+            self.id or self.type,
+        )
+
+    @property
     def version(self) -> str:
         """Changes whenever GuardDuty publishes an update of this finding."""
         updated = self.updated_at
@@ -218,6 +229,24 @@ class Finding:
             )
             stamp = "unread-" + hashlib.sha256(raw).hexdigest()[:16] if raw else "-"
         return f"{stamp}#{self.count if self.count is not None else '-'}"
+
+
+def latest_versions(findings: Iterable[Finding]) -> dict[tuple[str, ...], Finding]:
+    """Each finding once, in its newest version, by :attr:`Finding.key` (GuardDuty
+    republishes a finding as it updates it; a batch can hold two versions)."""
+    latest: dict[tuple[str, ...], Finding] = {}
+    for finding in findings:
+        current = latest.get(finding.key)
+        if current is None or _published_after(finding, current):
+            latest[finding.key] = finding
+    return latest
+
+
+def _published_after(candidate: Finding, current: Finding) -> bool:
+    def when(finding: Finding) -> tuple[datetime, int]:
+        return (finding.updated_at or _EPOCH, finding.count or 0)
+
+    return when(candidate) > when(current)
 
 
 def read_findings(document: object) -> list[Finding]:

@@ -92,3 +92,27 @@ def test_broken_configuration_fails(
 
     assert preflight.main([str(path)]) == 1
     assert "chat.credentials" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("", "no channel to deliver to"),
+        ('[chat]\ncredentials = "env:KEY"\n', "chat.space is not: name the space"),
+        ('[chat]\nspace = "spaces/AAAA"\n', "chat.credentials is not"),
+        (
+            '[chat]\ncredentials = "env:KEY"\nspace = "spaces/AAAA"\n'
+            '[bot.verify]\naudience = "123456789012"\n'
+            '[bot.permissions]\narchve = ["*"]\n',
+            "bot.permissions.archve",
+        ),
+    ],
+)
+def test_configurations_that_would_fail_after_deploying_stop_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, problem: str
+) -> None:
+    path = tmp_path / "chatops.toml"
+    path.write_text(body, encoding="utf-8")
+
+    assert preflight.main([str(path)]) == 1
+    assert problem in capsys.readouterr().err

@@ -24,7 +24,7 @@ from tests.conftest import (
     real_findings,
     sample_files,
 )
-from tests.notifier.test_finding import ARN, finding_document
+from tests.notifier.test_finding import ARN, eventbridge, finding_document
 
 CARDS = CardSettings(account_aliases={"111122223333": "production"})
 ALLOWED_TAGS = re.compile(r'</?(b|i)>|<br>|<font color="#[0-9a-f]{6}">|</font>')
@@ -468,3 +468,12 @@ def test_every_guardduty_finding_type_reads_unchanged_in_the_notification() -> N
     for kind in types:
         finding = Finding.from_document(finding_document(type=kind))
         assert f": {kind} in 111122223333" in fallback_text(finding)
+
+
+def test_a_digest_lists_each_finding_once_in_its_newest_version() -> None:
+    older = finding_document()
+    newer = finding_document(updatedAt="2026-12-04T11:00:00.000Z")
+    newer["service"]["count"] = 9
+    findings = [Finding.from_document(d) for d in (older, eventbridge(newer), older)]
+    card = digest_message(findings, CARDS)["cardsV2"][0]["card"]
+    assert card["header"]["title"] == "GuardDuty: 1 finding"

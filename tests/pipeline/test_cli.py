@@ -100,3 +100,21 @@ def test_send_refuses_a_file_that_is_not_a_finding(
 
     assert code == 2
     assert str(path) in capsys.readouterr().err
+
+
+def test_send_without_any_channel_is_a_configuration_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "chatops.toml"
+    path.write_text('[chat]\ncredentials = "env:KEY"\n', encoding="utf-8")
+    monkeypatch.setenv("CHATOPS_CONFIG", str(path))
+
+    code = cli.main(["send", *finding_files(tmp_path, 1)])
+
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"python -m notifier: {path}: chat.credentials is set but chat.space is "
+        "not: name the space\n"
+    )
