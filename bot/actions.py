@@ -3,9 +3,14 @@
 Every click is checked in the same order: the button names a finding the bot may
 act on, the person may take the action, then GuardDuty is called within the
 interaction's deadline. The answer is the card re-rendered from GuardDuty's current
-state, with the history the button carried and the new entry appended; a click from
-a digest (or "Open card") answers with the finding's card as a new message instead.
-Anything refused or failed is told to the person alone, and the card stays as it was.
+state, with its history and the new entry appended; a click from a digest (or "Open
+card") answers with the finding's card as a new message instead. Anything refused or
+failed is told to the person alone, and the card stays as it was.
+
+The history is the union of two copies: the one on the clicked message as Chat sends
+it in the event (the card as it is now), and the one the button or dialog carried
+(the card as it was drawn, or when the dialog opened). Either alone can miss an entry
+someone else made since, and the answer replaces the whole card.
 """
 
 import logging
@@ -33,7 +38,14 @@ from bot.suppression import Suppression, suppression_for
 from notifier.budget import Budget
 from notifier.cards import finding_message
 from notifier.finding import Finding
-from notifier.handling import Action, Handling, decode_history, encode_history
+from notifier.handling import (
+    Action,
+    Handling,
+    decode_history,
+    encode_history,
+    history_from_message,
+    merge,
+)
 from notifier.settings import CardSettings
 from notifier.text import clean
 
@@ -181,7 +193,7 @@ class Actions:
         if not click.confirmed:
             card = dialogs.escalation_dialog(
                 self._cards.action_function,
-                _dialog_parameters(click.event),
+                _dialog_parameters(click),
                 channels=self._escalator.channels,
             )
             return Outcome(OpenDialog(card), "dialog")
@@ -222,7 +234,7 @@ class Actions:
         if not click.confirmed:
             card = dialogs.suppression_dialog(
                 self._cards.action_function,
-                _dialog_parameters(click.event),
+                _dialog_parameters(click),
                 finding,
                 suppression,
             )
@@ -252,11 +264,18 @@ class Actions:
 
 
 def _click(event: ChatEvent, action: Action, ref: FindingRef) -> Click:
+    carried = decode_history(event.parameters.get("history"))
+    # Limitation: Google does not document whether a dialog submission's event
+    # carries the message as it is then or as it was when the dialog opened; in
+    # the latter case, an entry made while the dialog was open is lost. Reading
+    # the message through the Chat API (spaces.messages.get) before answering
+    # would close that gap, for one more call per submission.
+    shown = history_from_message(event.message, ref.arn) if event.message else ()
     return Click(
         event=event,
         action=action,
         ref=ref,
-        history=decode_history(event.parameters.get("history")),
+        history=merge(shown, carried),
         from_digest=event.parameters.get("origin") == "digest",
         confirmed=event.parameters.get(dialogs.STEP) == dialogs.CONFIRM,
     )
@@ -269,9 +288,14 @@ def _cancelled(event: ChatEvent) -> bool:
     )
 
 
-def _dialog_parameters(event: ChatEvent) -> dict[str, str]:
-    kept = ("action", "finding", "history", "origin")
-    return {key: event.parameters[key] for key in kept if key in event.parameters}
+def _dialog_parameters(click: Click) -> dict[str, str]:
+    """The opening button's parameters, with the card's history as it is now."""
+    kept = ("action", "finding", "origin")
+    parameters = click.event.parameters
+    chosen = {key: parameters[key] for key in kept if key in parameters}
+    if click.history:
+        chosen["history"] = encode_history(click.history)
+    return chosen
 
 
 def _suppression(finding: Finding) -> Suppression:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from moto import mock_aws
 from bot.dialogs import CANCEL, CONFIRM, REASON_INPUT, STEP
 from bot.suppression import suppression_for
 from notifier.cards import action_parameters
-from notifier.handling import Action, Handling
+from notifier.handling import Action, Handling, decode_history
 from sandbox.chat_server import ChatServer, Fault
 from tests.bot import chat_events
 from tests.bot.answers import dialog_card, dialog_status, updated_message
@@ -25,6 +26,7 @@ from tests.bot.conftest import (
     NOW,
     Harness,
     SpacePoster,
+    archived,
     boto_session,
     make_harness,
     sample,
@@ -154,6 +156,50 @@ def test_an_escalation_reaches_guardduty_the_space_and_the_topic(
     assert "Escalated by: Alice Admin (alice@example.com)" in page["Message"]
     assert page["MessageAttributes"]["event"]["Value"] == "escalation"
     harness.stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_a_dialog_carries_the_history_the_card_shows_when_it_opens(oncall, envelope):
+    harness, _, _ = oncall
+    bob = Handling(Action.ACKNOWLEDGE, "Bob", NOW)
+    shown = card_for(sample(FINDING), bob)
+
+    answer = open_dialog(harness, envelope, Action.ESCALATE, card=shown)
+
+    confirm = footer_parameters(dialog_card(answer, envelope), "primaryButton")
+    assert decode_history(confirm["history"]) == (bob,)
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_an_archive_made_while_the_dialog_was_open_stays_on_the_card(oncall, envelope):
+    harness, _, _ = oncall
+    finding = sample(FINDING)
+    card = dialog_card(open_dialog(harness, envelope, Action.ESCALATE), envelope)
+    bob = Handling(Action.ARCHIVE, "Bob", NOW - timedelta(minutes=1))
+    harness.detector()
+    harness.expect(
+        "update_findings_feedback",
+        {},
+        FindingIds=[finding["id"]],
+        Feedback="USEFUL",
+        Comments=f"Escalated in Google Chat by {ALICE_SIGNATURE}: {REASON}",
+    )
+    harness.expect_finding(archived(finding))
+    # Bob archived while Alice typed: the card Chat sends with her submission
+    # shows him, the dialog's parameters do not.
+    event = chat_events.click(
+        envelope,
+        footer_parameters(card, "primaryButton"),
+        dialog="SUBMIT_DIALOG",
+        form={REASON_INPUT: REASON},
+        card=card_for(finding, bob),
+    )
+
+    status, answer = harness.post(event)
+
+    assert status == 200
+    alice = Handling(Action.ESCALATE, "Alice Admin", NOW, REASON)
+    assert updated_message(answer, envelope) == card_for(archived(finding), bob, alice)
 
 
 def test_an_escalation_chat_cannot_take_is_reported_and_the_card_stays(oncall, chat):
