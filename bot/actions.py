@@ -69,12 +69,18 @@ _ARCHIVING = (Action.ARCHIVE, Action.UNARCHIVE, Action.FALSE_POSITIVE)
 
 @dataclass(frozen=True)
 class Click:
-    """A click on one of the product's finding buttons, its parameters read."""
+    """A click on one of the product's finding buttons, its parameters read.
+
+    Attributes:
+        history: the card's record, as it is now (see the module's docstring).
+        carried: the record the button or dialog carried.
+    """
 
     event: ChatEvent
     action: Action
     ref: FindingRef
     history: tuple[Handling, ...]
+    carried: tuple[Handling, ...]
     from_digest: bool
     confirmed: bool
 
@@ -214,6 +220,7 @@ class Actions:
             click.event.user.email,
             reason,
             _appended(click.history, entry),
+            occasion=_occasion(click),
         )
         # Limitation: that Chat closes a dialog whose submission is answered with
         # the updated card (UPDATE_MESSAGE, updateMessageAction) is checked
@@ -276,9 +283,16 @@ def _click(event: ChatEvent, action: Action, ref: FindingRef) -> Click:
         action=action,
         ref=ref,
         history=merge(shown, carried),
+        carried=carried,
         from_digest=event.parameters.get("origin") == "digest",
         confirmed=event.parameters.get(dialogs.STEP) == dialogs.CONFIRM,
     )
+
+
+def _occasion(click: Click) -> str:
+    """The dialog's card and the history it opened with: the same for two
+    submissions of one dialog, different once the card shows an escalation."""
+    return f"{click.event.message_name or ''}\n{encode_history(click.carried)}"
 
 
 def _cancelled(event: ChatEvent) -> bool:

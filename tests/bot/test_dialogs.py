@@ -20,7 +20,12 @@ from notifier.cards import action_parameters
 from notifier.handling import Action, Handling, decode_history
 from sandbox.chat_server import ChatServer, Fault
 from tests.bot import chat_events
-from tests.bot.answers import dialog_card, dialog_status, updated_message
+from tests.bot.answers import (
+    button_parameters,
+    dialog_card,
+    dialog_status,
+    updated_message,
+)
 from tests.bot.conftest import (
     ADMIN_DETECTOR,
     NOW,
@@ -200,6 +205,91 @@ def test_an_archive_made_while_the_dialog_was_open_stays_on_the_card(oncall, env
     assert status == 200
     alice = Handling(Action.ESCALATE, "Alice Admin", NOW, REASON)
     assert updated_message(answer, envelope) == card_for(archived(finding), bob, alice)
+
+
+def escalate(
+    harness: Harness, envelope: str, shown: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Alice escalates from ``shown`` (a card as Chat holds it) and submits
+    ``REASON``; the card the answer draws."""
+    finding = sample(FINDING)
+    parameters = action_parameters(Action.ESCALATE, finding_of(finding))
+    if shown is not None:
+        [parameters] = [
+            p for p in button_parameters(shown) if p["action"] == "escalate"
+        ]
+    event = chat_events.click(envelope, parameters, dialog="REQUEST_DIALOG", card=shown)
+    status, answer = harness.post(event)
+    assert status == 200
+    confirm = footer_parameters(dialog_card(answer, envelope), "primaryButton")
+    expect_escalation(harness, finding)
+    event = chat_events.click(
+        envelope,
+        confirm,
+        dialog="SUBMIT_DIALOG",
+        form={REASON_INPUT: REASON},
+        card=shown,
+    )
+    status, answer = harness.post(event)
+    assert status == 200
+    return updated_message(answer, envelope)
+
+
+def expect_escalation(harness: Harness, finding: dict[str, Any]) -> None:
+    harness.expect(
+        "update_findings_feedback",
+        {},
+        FindingIds=[finding["id"]],
+        Feedback="USEFUL",
+        Comments=f"Escalated in Google Chat by {ALICE_SIGNATURE}: {REASON}",
+    )
+    harness.expect_finding(finding)
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_escalating_again_in_the_same_words_reaches_on_call_again(
+    oncall, chat, envelope
+):
+    harness, space, queue = oncall
+    harness.detector()
+    first = escalate(harness, envelope)
+
+    # Later, from the card that shows the first escalation, the same words again.
+    second = escalate(harness, envelope, shown=first)
+
+    posted = chat.messages(space)
+    assert len(posted) == 2
+    assert posted[0]["name"] != posted[1]["name"]
+    assert len(pages(queue)) == 2
+    assert str(second).count("Escalated by Alice Admin") == 1  # the same line
+    harness.stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_submitting_one_escalation_dialog_twice_posts_once(oncall, chat, envelope):
+    harness, space, _ = oncall
+    finding = sample(FINDING)
+    card = dialog_card(open_dialog(harness, envelope, Action.ESCALATE), envelope)
+    confirm = footer_parameters(card, "primaryButton")
+    harness.detector()
+    shown = None
+    for _ in range(2):
+        expect_escalation(harness, finding)
+        event = chat_events.click(
+            envelope,
+            confirm,
+            dialog="SUBMIT_DIALOG",
+            form={REASON_INPUT: REASON},
+            card=shown,
+        )
+        status, answer = harness.post(event)
+        assert status == 200
+        shown = updated_message(answer, envelope)
+
+    assert len(chat.messages(space)) == 1
+    entry = Handling(Action.ESCALATE, "Alice Admin", NOW, REASON)
+    assert shown == card_for(finding, entry)
+    harness.stub.assert_no_pending_responses()
 
 
 def test_an_escalation_chat_cannot_take_is_reported_and_the_card_stays(oncall, chat):
