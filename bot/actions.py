@@ -303,12 +303,13 @@ def _cancelled(event: ChatEvent) -> bool:
 
 
 def _dialog_parameters(click: Click) -> dict[str, str]:
-    """The opening button's parameters, with the card's history as it is now."""
-    kept = ("action", "finding", "origin")
-    parameters = click.event.parameters
-    chosen = {key: parameters[key] for key in kept if key in parameters}
+    """The opening button's parameters, read and written again: the action, the
+    finding's ARN, the card's history as it is now, and where it was clicked."""
+    chosen = {"action": click.action.value, "finding": click.ref.arn}
     if click.history:
         chosen["history"] = encode_history(click.history)
+    if click.from_digest:
+        chosen["origin"] = "digest"
     return chosen
 
 

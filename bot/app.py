@@ -1,11 +1,17 @@
 """The bot as a Flask app: Chat events at ``POST /``, ``GET /healthz`` for probes."""
 
+import logging
+
 import flask
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from bot.escalation import ChatPoster
 from bot.interactions import (
     MAX_BODY_BYTES,
+    NOT_ALLOWED,
+    NOT_FOUND,
     TOO_LARGE,
+    UNAVAILABLE,
     Bot,
     Interaction,
     Reply,
@@ -15,7 +21,11 @@ from notifier import config
 from notifier.aws import ClientSource
 from notifier.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 EXTENSION = "guardduty_chatops_bot"
+# Flask's own answers, with the bot's fixed bodies instead of HTML pages.
+_FIXED = {404: NOT_FOUND, 405: NOT_ALLOWED, 413: TOO_LARGE}
 
 
 def create_app(
@@ -47,9 +57,13 @@ def create_app(
     def health() -> flask.Response:
         return answer(bot, flask.request)
 
-    @app.errorhandler(413)
-    def too_large(error: Exception) -> flask.Response:
-        return response(TOO_LARGE)
+    @app.errorhandler(HTTPException)
+    def refused(error: HTTPException) -> flask.Response:
+        if isinstance(error, InternalServerError):
+            logger.error("the request failed", exc_info=error.original_exception)
+            return response(UNAVAILABLE)
+        code = error.code or 400
+        return response(_FIXED.get(code) or Reply.text(code, error.name))
 
     return app
 

@@ -9,6 +9,7 @@ router. Failures become a status and a fixed short body; details go to the log.
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ MAX_BODY_BYTES = 1_000_000
 HEALTH_PATH = "/healthz"
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
+# A Python string holds a surrogate only alone (JSON's escaped pairs are joined
+# when read), and a lone one has no UTF-8 form.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,10 @@ class Reply:
 
     @classmethod
     def json(cls, document: Mapping[str, Any]) -> "Reply":
+        """A 200 with ``document``; lone surrogates, which have no UTF-8 form,
+        become U+FFFD as ``notifier.text.clean`` makes them."""
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        return cls(200, body.encode("utf-8"), JSON)
+        return cls(200, _SURROGATE.sub("\ufffd", body).encode("utf-8"), JSON)
 
 
 UNAUTHORIZED = Reply.text(401, "Unauthorized")
@@ -93,6 +99,7 @@ TOO_LARGE = Reply.text(413, "Payload too large")
 NOT_FOUND = Reply.text(404, "Not found")
 NOT_ALLOWED = Reply.text(405, "Method not allowed")
 HEALTHY = Reply.text(200, "ok")
+FAILED = Notice("The bot failed to answer. Nothing was changed.", "INTERNAL")
 
 
 class Bot:
@@ -116,12 +123,20 @@ class Bot:
         self.guardduty = guardduty
 
     def handle(self, interaction: Interaction) -> Reply:
-        """Any request: ``GET /healthz`` or a Chat event ``POST``."""
+        """Any request: ``GET /healthz`` or a Chat event ``POST``; never raises.
+
+        What fails unexpectedly before the event is read answers 503 with its
+        fixed body, never a 500 page; the details go to the log.
+        """
         if interaction.path == HEALTH_PATH:
             return HEALTHY if interaction.method in ("GET", "HEAD") else NOT_ALLOWED
         if interaction.method != "POST":
             return NOT_ALLOWED
-        return self.answer(interaction)
+        try:
+            return self.answer(interaction)
+        except Exception:
+            logger.exception("the request could not be answered")
+            return UNAVAILABLE
 
     def answer(self, interaction: Interaction) -> Reply:
         """A Chat event: verified first, then read, then answered."""
@@ -139,7 +154,7 @@ class Bot:
         except BadEvent as error:
             logger.warning("event refused: %s", error)
             return BAD_REQUEST
-        document = render(self._route(event), event)
+        reply = self._reply(self._route(event), event)
         logger.info(
             "answered %s (%s) from %s in %s in %d ms",
             event.kind.value,
@@ -148,7 +163,7 @@ class Bot:
             event.space or "no space",
             (time.monotonic() - started) * 1000,
         )
-        return Reply(204, b"") if document is None else Reply.json(document)
+        return reply
 
     def _route(self, event: ChatEvent) -> Answer:
         try:
@@ -157,7 +172,20 @@ class Bot:
             return self.commands.answer(event)
         except Exception:
             logger.exception("answering %s failed", event.kind.value)
-            return Notice("The bot failed to answer. Nothing was changed.", "INTERNAL")
+            return FAILED
+
+    @staticmethod
+    def _reply(answer: Answer, event: ChatEvent) -> Reply:
+        """The answer in the event's envelope; the fixed failure notice instead
+        when it cannot be written."""
+        try:
+            document = render(answer, event)
+            return Reply(204, b"") if document is None else Reply.json(document)
+        except Exception:
+            logger.exception("the answer to %s could not be written", event.kind.value)
+            failed = render(FAILED, event)
+            assert failed is not None
+            return Reply.json(failed)
 
 
 def build_bot(

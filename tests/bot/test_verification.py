@@ -21,17 +21,20 @@ import requests
 
 from bot import cloud, lambda_url
 from bot.app import create_app
+from bot.dialogs import STEP
 from bot.errors import Unauthenticated, VerifierUnavailable
 from bot.settings import TokenKind as ConfiguredKind
 from bot.settings import VerifySettings
 from bot.verification import CertificateCache, Verifier
 from notifier.config import parse
+from notifier.handling import decode_history
 from sandbox.chat_schema import validate_interaction_response
 from sandbox.chat_server import ChatServer
 from sandbox.google_identity import CHAT_CERTS_PATH, Flaw, TokenKind
 from sandbox.loopback import LoopbackServer
 from tests.bot import chat_events
-from tests.bot.conftest import APP, config_document, toml_text
+from tests.bot.answers import dialog_card
+from tests.bot.conftest import APP, config_document, sample, toml_text
 
 Send = Callable[[str, str, dict[str, str], bytes], tuple[int, bytes]]
 ADAPTERS = ["flask", "lambda-url", "functions-framework"]
@@ -238,11 +241,81 @@ def test_a_malformed_event_with_a_valid_token_is_a_400(configured, chat, body):
     assert (status, answer) == (400, b"Bad request\n")
 
 
+def opening_escalation(**parameters: str) -> bytes:
+    """A click on Escalate (opening its dialog), as JSON with escaped text."""
+    chosen = {"action": "escalate", "finding": sample(FINDING)["arn"], **parameters}
+    event = chat_events.click("chat", chosen, dialog="REQUEST_DIALOG")
+    return json.dumps(event, ensure_ascii=True).encode("ascii")
+
+
+FINDING = "instance-network-connection"
+
+
+def test_a_user_name_with_a_lone_surrogate_is_a_400(configured, chat):
+    point, kind = configured
+    event = chat_events.message("chat")
+    event["user"] = {**event["user"], "name": "users/1\ud800"}
+
+    status, body = point.post(
+        json.dumps(event).encode("ascii"), f"Bearer {chat.identity.token(kind, APP)}"
+    )
+
+    assert (status, body) == (400, b"Bad request\n")
+
+
+def test_a_lone_surrogate_in_a_button_parameter_is_answered(configured, chat):
+    point, kind = configured
+    history = '[["archive","Bob\ud800",1700000000]]'
+
+    status, body = point.post(
+        opening_escalation(history=history, origin="digest\ud800"),
+        f"Bearer {chat.identity.token(kind, APP)}",
+    )
+
+    assert status == 200
+    card = dialog_card(json.loads(body.decode("utf-8")), "chat")
+    action = card["fixedFooter"]["primaryButton"]["onClick"]["action"]
+    confirm = {item["key"]: item["value"] for item in action["parameters"]}
+    assert set(confirm) == {"action", "finding", "history", STEP}
+    [entry] = decode_history(confirm["history"])
+    assert entry.actor == "Bob\ufffd"
+
+
+def test_an_unexpected_failure_is_a_fixed_short_answer(configured, chat, monkeypatch):
+    point, kind = configured
+
+    def broken(body: bytes) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("bot.interactions.parse_event", broken)
+
+    status, body = point.post(
+        chat_events.body(chat_events.message("chat")),
+        f"Bearer {chat.identity.token(kind, APP)}",
+    )
+
+    assert (status, body) == (503, b"Service unavailable\n")
+
+
+def test_a_failure_in_flask_itself_is_the_fixed_503_not_a_page(
+    chat, tmp_path, monkeypatch
+):
+    def broken(bot: Any, request: Any) -> None:
+        raise RuntimeError("a bug")
+
+    point = endpoint("flask", config_document(chat), tmp_path, monkeypatch)
+    monkeypatch.setattr("bot.app.answer", broken)
+
+    status, body = point.post(chat_events.body(chat_events.message("chat")), None)
+
+    assert (status, body) == (503, b"Service unavailable\n")
+
+
 def test_health_needs_no_token_and_other_methods_are_refused(configured):
     point, _ = configured
 
     assert point.send("GET", "/healthz", {}, b"") == (200, b"ok\n")
-    assert point.send("GET", "/", {}, b"")[0] == 405
+    assert point.send("GET", "/", {}, b"") == (405, b"Method not allowed\n")
 
 
 def test_the_lambda_adapter_refuses_a_body_that_is_not_base64(
