@@ -163,6 +163,31 @@ def test_every_spoiled_token_is_refused_with_401(configured, chat):
         assert (status, body) == (401, b"Unauthorized\n"), flaw
 
 
+HOUR = 3600
+LIFETIMES = {
+    "a thousand years": (0, 1000 * 365 * 24 * HOUR),
+    "three hours": (0, 3 * HOUR),
+    "issued three hours ago": (-3 * HOUR, 10 * 60),
+}
+
+
+@pytest.mark.parametrize("times", LIFETIMES.values(), ids=LIFETIMES.keys())
+def test_a_token_valid_for_more_than_two_hours_is_refused(configured, chat, times):
+    point, kind = configured
+    issued, expires = times
+    claims = chat.identity.claims(kind, APP)
+    now = claims["iat"]
+    keys = chat.identity.chat_keys
+    if kind is not TokenKind.PROJECT_NUMBER:
+        keys = chat.identity.google_keys
+    token = keys.sign({**claims, "iat": now + issued, "exp": now + expires})
+    body = chat_events.body(chat_events.message("chat"))
+
+    assert point.post(body, f"Bearer {token}") == (401, b"Unauthorized\n")
+    two_hours = keys.sign({**claims, "exp": now + 2 * HOUR})
+    assert point.post(body, f"Bearer {two_hours}")[0] == 200
+
+
 def test_a_token_of_another_kind_is_refused(configured, chat):
     point, kind = configured
     others = [other for other in TokenKind if other is not kind]
