@@ -107,7 +107,12 @@ class Outcome:
 
 
 class Actions:
-    """Answers clicks on finding buttons."""
+    """Answers clicks on finding buttons.
+
+    Args:
+        regions: the Regions the bot may act in; a click on a finding elsewhere,
+            or on any finding when there are none, is refused.
+    """
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ router. Failures become a status and a fixed short body; details go to the log.
 
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -212,6 +213,7 @@ def build_bot(
         ConfigError: the ``[bot]`` table is invalid.
     """
     config = bot_settings.read(settings)
+    scope = region_scope(settings)
     if clients is None:
         clients = AwsClients(settings.aws, session=aws_session(settings.aws, http=http))
     if poster is None and settings.chat.credentials is not None:
@@ -223,28 +225,52 @@ def build_bot(
         permissions=config.permissions,
         escalator=Escalator(config.escalation, settings.cards, clients, poster),
         cards=settings.cards,
-        regions=settings.aws.regions,
+        regions=scope.default,
         deadline=Deadline(config.answer_seconds),
         **options,
     )
     return Bot(
         Verifier(config.verify, session=http),
         actions,
-        _commands(settings, config, guardduty, now),
+        _commands(settings, config, scope, guardduty, now),
         guardduty,
     )
+
+
+def region_scope(settings: Settings) -> RegionScope:
+    """Where the bot may act and search: ``aws.regions``, else the home Region.
+
+    The home Region is ``aws.region``, else the platform's (``AWS_REGION`` on
+    Lambda), where boto3 calls when the configuration names none.
+    """
+    home = (
+        settings.aws.region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    scope = RegionScope(settings.aws.regions, home or None)
+    # Not a configuration error: the notifier reads the same file and needs no
+    # Region, and a bot without one still verifies requests and answers /gd-help;
+    # each click or search then says what to set.
+    if not scope.default:
+        logger.warning(
+            "neither aws.regions nor aws.region is set (nor AWS_REGION): the bot "
+            "acts on no finding and searches no Region"
+        )
+    return scope
 
 
 def _commands(
     settings: Settings,
     config: bot_settings.BotSettings,
+    scope: RegionScope,
     guardduty: GuardDuty,
     now: Callable[[], datetime] | None,
 ) -> CommandRouter:
     """The command router, with the slash commands that call GuardDuty."""
     context = CommandContext(
         guardduty=guardduty,
-        scope=RegionScope(settings.aws.regions, settings.aws.region),
+        scope=scope,
         sweep=RegionSweep(),
         cards=settings.cards,
         permissions=config.permissions,

@@ -435,7 +435,8 @@ def test_suppress_creates_one_archive_filter_even_when_submitted_twice(
 @pytest.mark.parametrize("envelope", ENVELOPES)
 def test_a_finding_without_a_resource_is_not_suppressed(chat, envelope):
     finding = sample("attacksequence-s3-compromised-data")
-    for harness in make_harness(chat, region="eu-west-1"):
+    regions = {"regions": ["us-east-1", "eu-west-1"]}
+    for harness in make_harness(chat, region="eu-west-1", aws=regions):
         harness.detector()
         harness.expect_finding(finding)
 
