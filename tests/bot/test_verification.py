@@ -7,6 +7,7 @@ the functions-framework target, for each of the three token kinds Google sends.
 from __future__ import annotations
 
 import base64
+import http.client
 import http.server
 import json
 import socket
@@ -28,6 +29,7 @@ from bot.settings import VerifySettings
 from bot.verification import CertificateCache, Verifier
 from notifier.config import parse
 from notifier.handling import decode_history
+from sandbox.bot_server import BotServer
 from sandbox.chat_schema import validate_interaction_response
 from sandbox.chat_server import ChatServer
 from sandbox.google_identity import CHAT_CERTS_PATH, Flaw, TokenKind
@@ -492,6 +494,57 @@ def test_a_certificates_document_that_is_not_a_key_map_is_unavailable(tmp_path):
         cache = CertificateCache(server.url + "/certs", requests.Session())
         with pytest.raises(VerifierUnavailable):
             cache.certificates()
+
+
+@pytest.fixture
+def served_function(chat, tmp_path, monkeypatch) -> Iterator[int]:
+    """The functions-framework target on a real WSGI server: its port."""
+    endpoint("functions-framework", config_document(chat), tmp_path, monkeypatch)
+    app = functions_framework.create_app(
+        target="chat_event", source=str(tmp_path / "main.py")
+    )
+    with BotServer() as server:
+        server.serve(app)
+        yield int(server.url.rsplit(":", 1)[1].rstrip("/"))
+    cloud._bot.cache_clear()
+
+
+def sent_raw(port: int, request: bytes, then: bytes = b"") -> tuple[int, bytes]:
+    """Sends ``request`` (and ``then``) and reads the answer, without ever
+    sending the rest of the body it announces."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(request + then)
+        answer = http.client.HTTPResponse(connection)
+        answer.begin()
+        return answer.status, answer.read()
+
+
+def post_head(port: int, header: str) -> bytes:
+    return (
+        f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: application/json\r\n{header}\r\n\r\n"
+    ).encode("ascii")
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading(
+    served_function,
+):
+    request = post_head(served_function, "Content-Length: 1000000000")
+
+    # The body never comes: reading it first would wait until the timeout.
+    answer = sent_raw(served_function, request, then=b"{")
+
+    assert answer == (413, b"Payload too large\n")
+
+
+def test_a_chunked_body_is_read_no_further_than_the_limit(served_function):
+    request = post_head(served_function, "Transfer-Encoding: chunked")
+    chunk = b"%x\r\n%s\r\n" % (600_000, b" " * 600_000)
+
+    # Two chunks pass the limit; the last chunk that would end the body never comes.
+    answer = sent_raw(served_function, request, then=chunk * 2)
+
+    assert answer == (413, b"Payload too large\n")
 
 
 def test_an_oversized_body_is_refused_with_413(configured, chat):
