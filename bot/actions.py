@@ -14,6 +14,8 @@ someone else made since, and the answer replaces the whole card.
 """
 
 import logging
+import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 ACTIONS = frozenset(action.value for action in Action)
 REASON_LIMIT = 500
+_DIALOG_TOKEN = re.compile(r"[0-9a-f]{16}")
 # What a refused person may not do, in words.
 _DOING = {
     Action.ACKNOWLEDGE: "acknowledge findings",
@@ -202,9 +205,12 @@ class Actions:
 
     def _escalate(self, click: Click, budget: Budget) -> Outcome:
         if not click.confirmed:
+            # A token of this dialog's own: its submissions repeat one escalation,
+            # another dialog is another escalation (see Escalation.occasion).
+            token = secrets.token_hex(8)
             card = dialogs.escalation_dialog(
                 self._cards.action_function,
-                _dialog_parameters(click),
+                {**_dialog_parameters(click), dialogs.DIALOG: token},
                 channels=self._escalator.channels,
             )
             return Outcome(OpenDialog(card), "dialog")
@@ -232,12 +238,17 @@ class Actions:
         # against Google's schema and documentation, not against live Chat.
         failed = self._escalator.send(escalation, budget)
         if failed:
-            raise Refusal(
-                "The escalation is recorded in GuardDuty, but it could not reach "
-                f"{' or '.join(failed)}. Submit it again to retry.",
-                status="UNAVAILABLE",
-                outcome="escalation-incomplete",
+            # The same dialog again, so a retry is the same escalation: what did
+            # get through is not posted twice.
+            card = dialogs.escalation_dialog(
+                self._cards.action_function,
+                _same_dialog(click),
+                channels=self._escalator.channels,
+                reason=reason,
+                problem="The escalation is recorded in GuardDuty, but it could not "
+                f"reach {' or '.join(failed)}. Escalate again to retry.",
             )
+            return Outcome(OpenDialog(card), "escalation-incomplete")
         return Outcome(self._card(click, finding, entry))
 
     def _suppress(self, click: Click) -> Outcome:
@@ -295,9 +306,28 @@ def _click(event: ChatEvent, action: Action, ref: FindingRef) -> Click:
 
 
 def _occasion(click: Click) -> str:
-    """The dialog's card and the history it opened with: the same for two
-    submissions of one dialog, different once the card shows an escalation."""
-    return f"{click.event.message_name or ''}\n{encode_history(click.carried)}"
+    """The dialog's token, card and the history it opened with: the same for
+    every submission of one dialog, different for another dialog."""
+    parts = (_dialog_token(click), click.event.message_name or "")
+    return "\n".join((*parts, encode_history(click.carried)))
+
+
+def _dialog_token(click: Click) -> str:
+    token = click.event.parameters.get(dialogs.DIALOG, "")
+    return token if _DIALOG_TOKEN.fullmatch(token) else ""
+
+
+def _same_dialog(click: Click) -> dict[str, str]:
+    """The parameters of the dialog ``click`` was submitted from, read and
+    written again."""
+    chosen = {"action": click.action.value, "finding": click.ref.arn}
+    if click.carried:
+        chosen["history"] = encode_history(click.carried)
+    if click.from_digest:
+        chosen["origin"] = "digest"
+    if token := _dialog_token(click):
+        chosen[dialogs.DIALOG] = token
+    return chosen
 
 
 def _cancelled(event: ChatEvent) -> bool:

@@ -4,9 +4,9 @@ The Chat post mentions the configured people (``<users/NNN>``, the bot's own
 configuration, never finding text) and carries the finding's card; the SNS message,
 for PagerDuty, Opsgenie or e-mail subscribers, says the same in plain text. Both are
 safe to repeat: the post has a client-assigned id derived from the escalation, and
-a FIFO topic gets a deduplication id. Submitting one dialog again repeats its
-escalation; escalating the finding again later, from a card that shows the first,
-is a new one, even in the same words.
+a FIFO topic gets a deduplication id. Submitting one dialog again (a double
+click, or a retry after a failure) repeats its escalation; escalating the finding
+again later, from a new dialog, is a new one, even in the same words.
 """
 
 import hashlib
@@ -56,8 +56,9 @@ class Escalation:
 
     Attributes:
         occasion: tells this escalation from another of the same finding by the
-            same person in the same words: the card and the history its dialog
-            opened with. A second submission of one dialog has the same.
+            same person in the same words: the dialog's own token, its card and
+            the history it opened with. Every submission of one dialog has the
+            same.
     """
 
     finding: Finding

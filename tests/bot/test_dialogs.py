@@ -265,6 +265,21 @@ def test_escalating_again_in_the_same_words_reaches_on_call_again(
     harness.stub.assert_no_pending_responses()
 
 
+def test_a_new_dialog_on_a_card_that_missed_the_first_escalation_posts_again(
+    oncall, chat
+):
+    harness, space, queue = oncall
+    harness.detector()
+    escalate(harness, "chat")
+
+    # The first answer never reached the card: the second dialog opens from a
+    # card just like the first one's.
+    escalate(harness, "chat")
+
+    assert len(chat.messages(space)) == 2
+    assert len(pages(queue)) == 2
+
+
 @pytest.mark.parametrize("envelope", ENVELOPES)
 def test_submitting_one_escalation_dialog_twice_posts_once(oncall, chat, envelope):
     harness, space, _ = oncall
@@ -292,29 +307,75 @@ def test_submitting_one_escalation_dialog_twice_posts_once(oncall, chat, envelop
     harness.stub.assert_no_pending_responses()
 
 
-def test_an_escalation_chat_cannot_take_is_reported_and_the_card_stays(oncall, chat):
+def reason_field(card: dict[str, Any]) -> dict[str, Any]:
+    [field] = [
+        widget["textInput"]
+        for widget in card["sections"][0]["widgets"]
+        if "textInput" in widget
+    ]
+    return dict(field)
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_an_escalation_chat_cannot_take_is_shown_again_and_its_retry_posts_once(
+    oncall, chat, envelope
+):
     harness, space, queue = oncall
     finding = sample(FINDING)
-    parameters = {**action_parameters(Action.ESCALATE, finding_of(finding))}
+    card = dialog_card(open_dialog(harness, envelope, Action.ESCALATE), envelope)
+    confirm = footer_parameters(card, "primaryButton")
     harness.detector()
-    harness.expect(
-        "update_findings_feedback",
-        {},
-        FindingIds=[finding["id"]],
-        Feedback="USEFUL",
-        Comments=f"Escalated in Google Chat by {ALICE_SIGNATURE}: {REASON}",
-    )
-    harness.expect_finding(finding)
+    expect_escalation(harness, finding)
     chat.fail_next(1, Fault.UNAVAILABLE)
 
-    answer = submit(harness, "chat", {**parameters, STEP: CONFIRM}, reason=REASON)
+    again = dialog_card(submit(harness, envelope, confirm, reason=REASON), envelope)
 
-    status, text = dialog_status(answer, "chat")
-    assert status == "UNAVAILABLE"
-    assert text is not None
-    assert "could not reach the escalation space" in text
+    assert footer_parameters(again, "primaryButton") == confirm
+    assert (
+        "could not reach the escalation space. Escalate again to retry."
+        in json.dumps(again)
+    )
+    assert reason_field(again)["value"] == REASON
     assert chat.messages(space) == []
     assert len(pages(queue)) == 1  # the page still went out
+
+    expect_escalation(harness, finding)
+    retried = submit(harness, envelope, confirm, reason=REASON)
+
+    entry = Handling(Action.ESCALATE, "Alice Admin", NOW, REASON)
+    assert updated_message(retried, envelope) == card_for(finding, entry)
+    assert len(chat.messages(space)) == 1
+    harness.stub.assert_no_pending_responses()
+
+
+def test_a_retry_after_the_topic_failed_does_not_post_to_the_space_again(oncall, chat):
+    harness, space, queue = oncall
+    finding = sample(FINDING)
+    sns = boto_session().client("sns", region_name="us-east-1")
+    [topic] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    card = dialog_card(open_dialog(harness, "chat", Action.ESCALATE), "chat")
+    confirm = footer_parameters(card, "primaryButton")
+    harness.detector()
+    expect_escalation(harness, finding)
+    sns.delete_topic(TopicArn=topic)
+
+    again = dialog_card(submit(harness, "chat", confirm, reason=REASON), "chat")
+
+    assert "could not reach the paging topic" in json.dumps(again)
+    assert len(chat.messages(space)) == 1
+    assert sns.create_topic(Name="guardduty-escalations")["TopicArn"] == topic
+    sqs = boto_session().client("sqs", region_name="us-east-1")
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    expect_escalation(harness, finding)
+
+    submit(harness, "chat", footer_parameters(again, "primaryButton"), reason=REASON)
+
+    assert len(chat.messages(space)) == 1
+    assert len(pages(queue)) == 1
+    harness.stub.assert_no_pending_responses()
 
 
 @pytest.mark.parametrize("envelope", ENVELOPES)

@@ -22,7 +22,7 @@ import requests
 
 from bot import cloud, lambda_url
 from bot.app import create_app
-from bot.dialogs import STEP
+from bot.dialogs import DIALOG, STEP
 from bot.errors import Unauthenticated, VerifierUnavailable
 from bot.settings import TokenKind as ConfiguredKind
 from bot.settings import VerifySettings
@@ -303,7 +303,7 @@ def test_a_lone_surrogate_in_a_button_parameter_is_answered(configured, chat):
     card = dialog_card(json.loads(body.decode("utf-8")), "chat")
     action = card["fixedFooter"]["primaryButton"]["onClick"]["action"]
     confirm = {item["key"]: item["value"] for item in action["parameters"]}
-    assert set(confirm) == {"action", "finding", "history", STEP}
+    assert set(confirm) == {"action", "finding", "history", DIALOG, STEP}
     [entry] = decode_history(confirm["history"])
     assert entry.actor == "Bob\ufffd"
 
