@@ -318,13 +318,8 @@ def _dialog_token(click: Click) -> str:
 
 
 def _same_dialog(click: Click) -> dict[str, str]:
-    """The parameters of the dialog ``click`` was submitted from, read and
-    written again."""
-    chosen = {"action": click.action.value, "finding": click.ref.arn}
-    if click.carried:
-        chosen["history"] = encode_history(click.carried)
-    if click.from_digest:
-        chosen["origin"] = "digest"
+    """The parameters of the dialog ``click`` was submitted from."""
+    chosen = _dialog_parameters(click, click.carried)
     if token := _dialog_token(click):
         chosen[dialogs.DIALOG] = token
     return chosen
@@ -337,12 +332,16 @@ def _cancelled(event: ChatEvent) -> bool:
     )
 
 
-def _dialog_parameters(click: Click) -> dict[str, str]:
-    """The opening button's parameters, read and written again: the action, the
-    finding's ARN, the card's history as it is now, and where it was clicked."""
+def _dialog_parameters(
+    click: Click, history: tuple[Handling, ...] | None = None
+) -> dict[str, str]:
+    """A dialog's parameters, read and written again, never copied: the action,
+    the finding's ARN, the history (by default the card's as it is now), and
+    where the button was clicked."""
     chosen = {"action": click.action.value, "finding": click.ref.arn}
-    if click.history:
-        chosen["history"] = encode_history(click.history)
+    history = click.history if history is None else history
+    if history:
+        chosen["history"] = encode_history(history)
     if click.from_digest:
         chosen["origin"] = "digest"
     return chosen
