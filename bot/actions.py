@@ -3,12 +3,19 @@
 Every click is checked in the same order: the button names a finding the bot may
 act on, the person may take the action, then GuardDuty is called within the
 interaction's deadline. The answer is the card re-rendered from GuardDuty's current
-state, with the history the button carried and the new entry appended; a click from
-a digest (or "Open card") answers with the finding's card as a new message instead.
-Anything refused or failed is told to the person alone, and the card stays as it was.
+state, with its history and the new entry appended; a click from a digest (or "Open
+card") answers with the finding's card as a new message instead. Anything refused or
+failed is told to the person alone, and the card stays as it was.
+
+The history is the union of two copies: the one on the clicked message as Chat sends
+it in the event (the card as it is now), and the one the button or dialog carried
+(the card as it was drawn, or when the dialog opened). Either alone can miss an entry
+someone else made since, and the answer replaces the whole card.
 """
 
 import logging
+import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -33,7 +40,14 @@ from bot.suppression import Suppression, suppression_for
 from notifier.budget import Budget
 from notifier.cards import finding_message
 from notifier.finding import Finding
-from notifier.handling import Action, Handling, decode_history, encode_history
+from notifier.handling import (
+    Action,
+    Handling,
+    decode_history,
+    encode_history,
+    history_from_message,
+    merge,
+)
 from notifier.settings import CardSettings
 from notifier.text import clean
 
@@ -41,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 ACTIONS = frozenset(action.value for action in Action)
 REASON_LIMIT = 500
+_DIALOG_TOKEN = re.compile(r"[0-9a-f]{16}")
 # What a refused person may not do, in words.
 _DOING = {
     Action.ACKNOWLEDGE: "acknowledge findings",
@@ -57,12 +72,18 @@ _ARCHIVING = (Action.ARCHIVE, Action.UNARCHIVE, Action.FALSE_POSITIVE)
 
 @dataclass(frozen=True)
 class Click:
-    """A click on one of the product's finding buttons, its parameters read."""
+    """A click on one of the product's finding buttons, its parameters read.
+
+    Attributes:
+        history: the card's record, as it is now (see the module's docstring).
+        carried: the record the button or dialog carried.
+    """
 
     event: ChatEvent
     action: Action
     ref: FindingRef
     history: tuple[Handling, ...]
+    carried: tuple[Handling, ...]
     from_digest: bool
     confirmed: bool
 
@@ -89,7 +110,12 @@ class Outcome:
 
 
 class Actions:
-    """Answers clicks on finding buttons."""
+    """Answers clicks on finding buttons.
+
+    Args:
+        regions: the Regions the bot may act in; a click on a finding elsewhere,
+            or on any finding when there are none, is refused.
+    """
 
     def __init__(
         self,
@@ -179,9 +205,12 @@ class Actions:
 
     def _escalate(self, click: Click, budget: Budget) -> Outcome:
         if not click.confirmed:
+            # A token of this dialog's own: its submissions repeat one escalation,
+            # another dialog is another escalation (see Escalation.occasion).
+            token = secrets.token_hex(8)
             card = dialogs.escalation_dialog(
                 self._cards.action_function,
-                _dialog_parameters(click.event),
+                {**_dialog_parameters(click), dialogs.DIALOG: token},
                 channels=self._escalator.channels,
             )
             return Outcome(OpenDialog(card), "dialog")
@@ -202,18 +231,24 @@ class Actions:
             click.event.user.email,
             reason,
             _appended(click.history, entry),
+            occasion=_occasion(click),
         )
         # Limitation: that Chat closes a dialog whose submission is answered with
         # the updated card (UPDATE_MESSAGE, updateMessageAction) is checked
         # against Google's schema and documentation, not against live Chat.
         failed = self._escalator.send(escalation, budget)
         if failed:
-            raise Refusal(
-                "The escalation is recorded in GuardDuty, but it could not reach "
-                f"{' or '.join(failed)}. Submit it again to retry.",
-                status="UNAVAILABLE",
-                outcome="escalation-incomplete",
+            # The same dialog again, so a retry is the same escalation: what did
+            # get through is not posted twice.
+            card = dialogs.escalation_dialog(
+                self._cards.action_function,
+                _same_dialog(click),
+                channels=self._escalator.channels,
+                reason=reason,
+                problem="The escalation is recorded in GuardDuty, but it could not "
+                f"reach {' or '.join(failed)}. Escalate again to retry.",
             )
+            return Outcome(OpenDialog(card), "escalation-incomplete")
         return Outcome(self._card(click, finding, entry))
 
     def _suppress(self, click: Click) -> Outcome:
@@ -222,7 +257,7 @@ class Actions:
         if not click.confirmed:
             card = dialogs.suppression_dialog(
                 self._cards.action_function,
-                _dialog_parameters(click.event),
+                _dialog_parameters(click),
                 finding,
                 suppression,
             )
@@ -252,14 +287,42 @@ class Actions:
 
 
 def _click(event: ChatEvent, action: Action, ref: FindingRef) -> Click:
+    carried = decode_history(event.parameters.get("history"))
+    # Limitation: Google does not document whether a dialog submission's event
+    # carries the message as it is then or as it was when the dialog opened; in
+    # the latter case, an entry made while the dialog was open is lost. Reading
+    # the message through the Chat API (spaces.messages.get) before answering
+    # would close that gap, for one more call per submission.
+    shown = history_from_message(event.message, ref.arn) if event.message else ()
     return Click(
         event=event,
         action=action,
         ref=ref,
-        history=decode_history(event.parameters.get("history")),
+        history=merge(shown, carried),
+        carried=carried,
         from_digest=event.parameters.get("origin") == "digest",
         confirmed=event.parameters.get(dialogs.STEP) == dialogs.CONFIRM,
     )
+
+
+def _occasion(click: Click) -> str:
+    """The dialog's token, card and the history it opened with: the same for
+    every submission of one dialog, different for another dialog."""
+    parts = (_dialog_token(click), click.event.message_name or "")
+    return "\n".join((*parts, encode_history(click.carried)))
+
+
+def _dialog_token(click: Click) -> str:
+    token = click.event.parameters.get(dialogs.DIALOG, "")
+    return token if _DIALOG_TOKEN.fullmatch(token) else ""
+
+
+def _same_dialog(click: Click) -> dict[str, str]:
+    """The parameters of the dialog ``click`` was submitted from."""
+    chosen = _dialog_parameters(click, click.carried)
+    if token := _dialog_token(click):
+        chosen[dialogs.DIALOG] = token
+    return chosen
 
 
 def _cancelled(event: ChatEvent) -> bool:
@@ -269,9 +332,19 @@ def _cancelled(event: ChatEvent) -> bool:
     )
 
 
-def _dialog_parameters(event: ChatEvent) -> dict[str, str]:
-    kept = ("action", "finding", "history", "origin")
-    return {key: event.parameters[key] for key in kept if key in event.parameters}
+def _dialog_parameters(
+    click: Click, history: tuple[Handling, ...] | None = None
+) -> dict[str, str]:
+    """A dialog's parameters, read and written again, never copied: the action,
+    the finding's ARN, the history (by default the card's as it is now), and
+    where the button was clicked."""
+    chosen = {"action": click.action.value, "finding": click.ref.arn}
+    history = click.history if history is None else history
+    if history:
+        chosen["history"] = encode_history(history)
+    if click.from_digest:
+        chosen["origin"] = "digest"
+    return chosen
 
 
 def _suppression(finding: Finding) -> Suppression:

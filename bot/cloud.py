@@ -17,7 +17,11 @@ from notifier import config
 
 @functions_framework.http
 def chat_event(request: flask.Request) -> flask.Response:
-    """Answers a Google Chat request (any path; ``GET /healthz`` for probes)."""
+    """Answers a Google Chat request (any path; ``GET /healthz`` for probes).
+
+    A body over ``MAX_BODY_BYTES`` is answered 413 before it is read: this app
+    is functions-framework's, which sets no limit of its own.
+    """
     return answer(_bot(), request)
 
 

@@ -1,8 +1,9 @@
 """The dialogs a card's buttons open: a reason to escalate, a suppression to confirm.
 
 A dialog's buttons carry the same parameters as the card button that opened it
-(action, finding, history, origin) plus ``step``: ``confirm`` submits, ``cancel``
-closes. Everything from a finding or a person is escaped for the field it is in.
+(action, finding, history, origin), the escalation dialog's own ``dialog`` token,
+and ``step``: ``confirm`` submits, ``cancel`` closes. Everything from a finding or
+a person is escaped for the field it is in.
 """
 
 from collections.abc import Mapping
@@ -14,34 +15,45 @@ from notifier.finding import Finding
 from notifier.handling import Action
 
 REASON_INPUT = "reason"
+DIALOG = "dialog"
 STEP = "step"
 CONFIRM = "confirm"
 CANCEL = "cancel"
 
 
 def escalation_dialog(
-    function: str, parameters: Mapping[str, str], *, channels: tuple[str, ...]
+    function: str,
+    parameters: Mapping[str, str],
+    *,
+    channels: tuple[str, ...],
+    reason: str = "",
+    problem: str | None = None,
 ) -> dict[str, Any]:
     """Asks why the finding is escalated.
 
     Args:
         function: the action function card buttons call.
-        parameters: the opening button's parameters.
+        parameters: the opening button's parameters, and the dialog's token.
         channels: where the escalation goes besides GuardDuty, in words.
+        reason: the reason already typed, when the dialog is shown again.
+        problem: why it is shown again, in the bot's own words.
     """
     where = ["the finding's feedback in GuardDuty", *channels]
     intro = "The reason goes to " + _listing(where) + "."
-    reason = {
-        "textInput": {
-            "name": REASON_INPUT,
-            "label": "Why does this need attention now?",
-            "type": "MULTIPLE_LINE",
-            "hintText": "What you saw, and what you need from the on-call team",
-        }
+    field: dict[str, Any] = {
+        "name": REASON_INPUT,
+        "label": "Why does this need attention now?",
+        "type": "MULTIPLE_LINE",
+        "hintText": "What you saw, and what you need from the on-call team",
     }
+    if reason:
+        field["value"] = reason
+    rows = [widgets.paragraph(text.markup(intro, 600)), {"textInput": field}]
+    if problem:
+        rows.insert(0, widgets.paragraph(f"<b>{text.markup(problem, 600)}</b>"))
     return _dialog(
         "Escalate this finding",
-        [widgets.paragraph(text.markup(intro, 600)), reason],
+        rows,
         _footer(function, parameters, "Escalate", Action.ESCALATE),
     )
 

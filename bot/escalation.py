@@ -4,7 +4,9 @@ The Chat post mentions the configured people (``<users/NNN>``, the bot's own
 configuration, never finding text) and carries the finding's card; the SNS message,
 for PagerDuty, Opsgenie or e-mail subscribers, says the same in plain text. Both are
 safe to repeat: the post has a client-assigned id derived from the escalation, and
-a FIFO topic gets a deduplication id.
+a FIFO topic gets a deduplication id. Submitting one dialog again (a double
+click, or a retry after a failure) repeats its escalation; escalating the finding
+again later, from a new dialog, is a new one, even in the same words.
 """
 
 import hashlib
@@ -50,13 +52,21 @@ class ChatPoster(Protocol):
 
 @dataclass(frozen=True)
 class Escalation:
-    """One escalation: who, why, and the finding's card as it now reads."""
+    """One escalation: who, why, and the finding's card as it now reads.
+
+    Attributes:
+        occasion: tells this escalation from another of the same finding by the
+            same person in the same words: the dialog's own token, its card and
+            the history it opened with. Every submission of one dialog has the
+            same.
+    """
 
     finding: Finding
     actor: str
     actor_email: str | None
     reason: str
     history: Sequence[Handling]
+    occasion: str = ""
 
 
 class Escalator:
@@ -161,6 +171,7 @@ def _digest(escalation: Escalation) -> str:
             escalation.finding.arn or escalation.finding.id,
             escalation.actor_email or escalation.actor,
             escalation.reason,
+            escalation.occasion,
         )
     )
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()

@@ -8,6 +8,7 @@ Both become one :class:`ChatEvent`; nothing else in the bot indexes event JSON.
 
 import enum
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -22,6 +23,9 @@ Envelope = Literal["chat", "addon"]
 MAX_PARAMETERS = 32
 MAX_PARAMETER_CHARS = 16_000
 MAX_INPUT_CHARS = 4_000
+# Chat's resource names (users/NNN, spaces/AAA, spaces/AAA/messages/BBB) are
+# printable ASCII; anything else did not come from Chat and never reaches answers.
+_RESOURCE_NAME = re.compile(r"[!-~]+")
 
 
 class EventKind(enum.Enum):
@@ -140,7 +144,7 @@ def _classic_event(view: JsonView) -> ChatEvent:
         parameters=parameters,
         form_inputs=_form_inputs(common.at("formInputs")),
         dialog=_dialog(view),
-        message_name=message.at("name").text(),
+        message_name=_resource_name(message.at("name"), "spaces/", 300),
         message=_message(message),
         command_id=_command_id(view.at("appCommandMetadata"), message),
         argument_text=_argument(message),
@@ -170,7 +174,7 @@ def _addon_event(view: JsonView) -> ChatEvent:
         parameters=_parameter_map(common.at("parameters")),
         form_inputs=_form_inputs(common.at("formInputs")),
         dialog=_dialog(payload),
-        message_name=message.at("name").text(),
+        message_name=_resource_name(message.at("name"), "spaces/", 300),
         message=_message(message),
         command_id=_command_id(payload.at("appCommandMetadata"), message),
         argument_text=_argument(message),
@@ -185,22 +189,36 @@ def _kind(name: str | None) -> EventKind:
 
 
 def _user(user: JsonView) -> ChatUser:
-    name = user.at("name").text()
-    if not name or not name.startswith("users/") or len(name) > 100:
+    name = _resource_name(user.at("name"), "users/", 100)
+    if name is None:
         raise BadEvent("an event without a user")
-    email = user.at("email").text()
+    email = _email(user.at("email").text())
     display = clean(user.at("displayName").text() or "", limit=200)[:80]
     return ChatUser(
         name=name,
         display_name=display or email or "someone",
-        email=email if email and "@" in email and len(email) <= 320 else None,
+        email=email,
         kind=user.at("type").text() or "HUMAN",
     )
 
 
+def _email(email: str | None) -> str | None:
+    """The address when it is one: an address ``clean`` would change (control
+    characters, invalid Unicode) is none."""
+    if not email or "@" not in email or len(email) > 320 or clean(email) != email:
+        return None
+    return email
+
+
+def _resource_name(view: JsonView, prefix: str, limit: int) -> str | None:
+    name = view.text()
+    if not name or not name.startswith(prefix) or len(name) > limit:
+        return None
+    return name if _RESOURCE_NAME.fullmatch(name) else None
+
+
 def _space_name(space: JsonView) -> str | None:
-    name = space.at("name").text()
-    return name if name and name.startswith("spaces/") and len(name) <= 120 else None
+    return _resource_name(space.at("name"), "spaces/", 120)
 
 
 def _space_type(space: JsonView) -> str | None:

@@ -24,6 +24,7 @@ from botocore.exceptions import (
 )
 
 from bot.errors import GuardDutyFailure, IdentityUnavailable, Refusal
+from bot.regions import partition_of
 from notifier.aws import ClientSource
 from notifier.errors import NotAFinding
 from notifier.finding import Finding
@@ -69,25 +70,37 @@ class FindingRef:
     finding_id: str
 
     @classmethod
-    def parse(cls, arn: str | None, regions: Sequence[str] = ()) -> "FindingRef":
+    def parse(
+        cls, arn: str | None, regions: Sequence[str] | None = None
+    ) -> "FindingRef":
         """Validates a finding ARN from a button, before any call.
 
         Args:
-            regions: the Regions the bot may act in; empty allows every Region.
+            regions: the Regions the bot may act in (none when empty); None
+                checks the ARN alone.
 
         Raises:
-            Refusal: not a finding ARN, or a Region the bot may not act in.
+            Refusal: not a finding ARN (or one whose partition is not its
+                Region's), or a Region the bot may not act in.
         """
         match = _FINDING_ARN.match(arn or "")
-        if not arn or not match:
+        if not arn or not match or partition_of(match["region"]) != match["partition"]:
             raise Refusal(
                 "This button does not name a GuardDuty finding the bot can act on.",
                 outcome="invalid-button",
             )
         region = match["region"]
-        if regions and region not in regions:
+        if regions is not None and not regions:
             raise Refusal(
-                f"This bot does not act on findings in {region}.",
+                "The bot has no Region to act in: its administrators set "
+                "aws.regions, or aws.region.",
+                status="FAILED_PRECONDITION",
+                outcome="no-region",
+            )
+        if regions is not None and region not in regions:
+            raise Refusal(
+                f"This bot does not act on findings in {region}; it acts in "
+                f"{', '.join(regions)}.",
                 status="FAILED_PRECONDITION",
                 outcome="region-not-allowed",
             )

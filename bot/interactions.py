@@ -9,6 +9,8 @@ router. Failures become a status and a fixed short body; details go to the log.
 
 import json
 import logging
+import os
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +46,9 @@ MAX_BODY_BYTES = 1_000_000
 HEALTH_PATH = "/healthz"
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
+# A Python string holds a surrogate only alone (JSON's escaped pairs are joined
+# when read), and a lone one has no UTF-8 form.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,10 @@ class Reply:
 
     @classmethod
     def json(cls, document: Mapping[str, Any]) -> "Reply":
+        """A 200 with ``document``; lone surrogates, which have no UTF-8 form,
+        become U+FFFD as ``notifier.text.clean`` makes them."""
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        return cls(200, body.encode("utf-8"), JSON)
+        return cls(200, _SURROGATE.sub("\ufffd", body).encode("utf-8"), JSON)
 
 
 UNAUTHORIZED = Reply.text(401, "Unauthorized")
@@ -93,6 +100,7 @@ TOO_LARGE = Reply.text(413, "Payload too large")
 NOT_FOUND = Reply.text(404, "Not found")
 NOT_ALLOWED = Reply.text(405, "Method not allowed")
 HEALTHY = Reply.text(200, "ok")
+FAILED = Notice("The bot failed to answer. Nothing was changed.", "INTERNAL")
 
 
 class Bot:
@@ -116,12 +124,20 @@ class Bot:
         self.guardduty = guardduty
 
     def handle(self, interaction: Interaction) -> Reply:
-        """Any request: ``GET /healthz`` or a Chat event ``POST``."""
+        """Any request: ``GET /healthz`` or a Chat event ``POST``; never raises.
+
+        What fails unexpectedly before the event is read answers 503 with its
+        fixed body, never a 500 page; the details go to the log.
+        """
         if interaction.path == HEALTH_PATH:
             return HEALTHY if interaction.method in ("GET", "HEAD") else NOT_ALLOWED
         if interaction.method != "POST":
             return NOT_ALLOWED
-        return self.answer(interaction)
+        try:
+            return self.answer(interaction)
+        except Exception:
+            logger.exception("the request could not be answered")
+            return UNAVAILABLE
 
     def answer(self, interaction: Interaction) -> Reply:
         """A Chat event: verified first, then read, then answered."""
@@ -139,7 +155,7 @@ class Bot:
         except BadEvent as error:
             logger.warning("event refused: %s", error)
             return BAD_REQUEST
-        document = render(self._route(event), event)
+        reply = self._reply(self._route(event), event)
         logger.info(
             "answered %s (%s) from %s in %s in %d ms",
             event.kind.value,
@@ -148,7 +164,7 @@ class Bot:
             event.space or "no space",
             (time.monotonic() - started) * 1000,
         )
-        return Reply(204, b"") if document is None else Reply.json(document)
+        return reply
 
     def _route(self, event: ChatEvent) -> Answer:
         try:
@@ -157,7 +173,20 @@ class Bot:
             return self.commands.answer(event)
         except Exception:
             logger.exception("answering %s failed", event.kind.value)
-            return Notice("The bot failed to answer. Nothing was changed.", "INTERNAL")
+            return FAILED
+
+    @staticmethod
+    def _reply(answer: Answer, event: ChatEvent) -> Reply:
+        """The answer in the event's envelope; the fixed failure notice instead
+        when it cannot be written."""
+        try:
+            document = render(answer, event)
+            return Reply(204, b"") if document is None else Reply.json(document)
+        except Exception:
+            logger.exception("the answer to %s could not be written", event.kind.value)
+            failed = render(FAILED, event)
+            assert failed is not None
+            return Reply.json(failed)
 
 
 def build_bot(
@@ -184,6 +213,7 @@ def build_bot(
         ConfigError: the ``[bot]`` table is invalid.
     """
     config = bot_settings.read(settings)
+    scope = region_scope(settings)
     if clients is None:
         clients = AwsClients(settings.aws, session=aws_session(settings.aws, http=http))
     if poster is None and settings.chat.credentials is not None:
@@ -195,28 +225,52 @@ def build_bot(
         permissions=config.permissions,
         escalator=Escalator(config.escalation, settings.cards, clients, poster),
         cards=settings.cards,
-        regions=settings.aws.regions,
+        regions=scope.default,
         deadline=Deadline(config.answer_seconds),
         **options,
     )
     return Bot(
         Verifier(config.verify, session=http),
         actions,
-        _commands(settings, config, guardduty, now),
+        _commands(settings, config, scope, guardduty, now),
         guardduty,
     )
+
+
+def region_scope(settings: Settings) -> RegionScope:
+    """Where the bot may act and search: ``aws.regions``, else the home Region.
+
+    The home Region is ``aws.region``, else the platform's (``AWS_REGION`` on
+    Lambda), where boto3 calls when the configuration names none.
+    """
+    home = (
+        settings.aws.region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    scope = RegionScope(settings.aws.regions, home or None)
+    # Not a configuration error: the notifier reads the same file and needs no
+    # Region, and a bot without one still verifies requests and answers /gd-help;
+    # each click or search then says what to set.
+    if not scope.default:
+        logger.warning(
+            "neither aws.regions nor aws.region is set (nor AWS_REGION): the bot "
+            "acts on no finding and searches no Region"
+        )
+    return scope
 
 
 def _commands(
     settings: Settings,
     config: bot_settings.BotSettings,
+    scope: RegionScope,
     guardduty: GuardDuty,
     now: Callable[[], datetime] | None,
 ) -> CommandRouter:
     """The command router, with the slash commands that call GuardDuty."""
     context = CommandContext(
         guardduty=guardduty,
-        scope=RegionScope(settings.aws.regions, settings.aws.region),
+        scope=scope,
         sweep=RegionSweep(),
         cards=settings.cards,
         permissions=config.permissions,

@@ -24,15 +24,32 @@ NO_REGION = (
     "The bot has no Region to search: its administrators set aws.regions, "
     "or aws.region."
 )
+# Region name prefixes of the partitions other than aws, longest first.
+_PARTITIONS = (
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-iso-", "aws-iso"),
+    ("cn-", "aws-cn"),
+)
+
+
+def partition_of(region: str) -> str:
+    """The partition a Region belongs to (``aws``, ``aws-cn``, ``aws-us-gov``...)."""
+    for prefix, partition in _PARTITIONS:
+        if region.startswith(prefix):
+            return partition
+    return "aws"
 
 
 @dataclass(frozen=True)
 class RegionScope:
-    """The Regions the bot may search.
+    """The Regions the bot may act in and search.
 
     Attributes:
-        configured: ``aws.regions``; empty allows any Region.
-        home: ``aws.region``, searched when no Regions are configured.
+        configured: ``aws.regions``; when empty, the home Region alone.
+        home: the home Region (``aws.region``, else the platform's).
     """
 
     configured: tuple[str, ...] = ()
@@ -40,23 +57,22 @@ class RegionScope:
 
     @property
     def default(self) -> tuple[str, ...]:
-        """What a search covers when it names no Region."""
+        """Every Region the bot may use, and what a search covers when it names
+        none; empty when neither is set."""
         if self.configured:
             return self.configured
         return (self.home,) if self.home else ()
 
     def allows(self, region: str) -> bool:
-        return not self.configured or region in self.configured
+        return region in self.default
 
     def refused(self, regions: Iterable[str]) -> list[str]:
         """The Regions among ``regions`` the bot may not search."""
         return [region for region in regions if not self.allows(region)]
 
     def describe(self) -> str:
-        """The configured Regions in words, for answers that refuse one."""
-        if not self.configured:
-            return "any Region"
-        return ", ".join(self.configured)
+        """The Regions the bot may use in words, for answers that refuse one."""
+        return ", ".join(self.default) or "no Region"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Proof that a request comes from Google Chat: its bearer token, checked first.
 
 google-auth verifies the signature, ``exp``, ``iat`` and ``aud``; this module adds
-the checks it leaves to callers (``iss``, and ``email``/``email_verified`` on Google
-ID tokens) and keeps the signer's certificates for as long as Google's
-``Cache-Control: max-age`` allows, so a verification costs no HTTP call.
+the checks it leaves to callers (``iss``, ``email``/``email_verified`` on Google ID
+tokens, and a bound on a token's lifetime) and keeps the signer's certificates for
+as long as Google's ``Cache-Control: max-age`` allows, so a verification costs no
+HTTP call.
 """
 
 import logging
@@ -30,6 +31,11 @@ _BEARER = re.compile(
 )
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age=(\d+)")
 _MAX_TOKEN_CHARS = 8192
+# Google signs Chat's tokens for one hour. google-auth checks only that a token
+# has not expired, so one minted to last for years (with a leaked or test key
+# left trusted) would be replayable until then. Two hours, from its iat and from
+# now, leaves an hour of slack for clocks and for Google changing its lifetime.
+MAX_LIFETIME_SECONDS = 2 * 3600
 # google-auth messages that name no token content and are safe to log.
 _SAFE_REASONS = (
     "Token expired",
@@ -121,18 +127,21 @@ class Verifier:
         *,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self._certificates = CertificateCache(
             settings.certs_url, session or requests.Session(), clock=clock
         )
+        self._wall_clock = wall_clock
 
     def verify(self, authorization: str | None) -> Mapping[str, Any]:
         """The token's claims when it is one Google Chat sent this app.
 
         Raises:
-            Unauthenticated: missing, malformed, forged, expired, or meant for
-                another audience or signer.
+            Unauthenticated: missing, malformed, forged, expired, valid for
+                longer than ``MAX_LIFETIME_SECONDS``, or meant for another
+                audience or signer.
             VerifierUnavailable: the signing certificates could not be fetched.
         """
         token = _bearer(authorization)
@@ -149,8 +158,17 @@ class Verifier:
             raise _refused(_reason(error)) from error
         if not isinstance(claims, Mapping):
             raise _refused("claims are not an object")
+        self._check_lifetime(claims)
         self._check_signer(claims)
         return claims
+
+    def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
+        issued, expires = _seconds(claims.get("iat")), _seconds(claims.get("exp"))
+        if issued is None or expires is None:
+            raise _refused("no issue or expiry time")
+        latest = min(issued, self._wall_clock()) + MAX_LIFETIME_SECONDS
+        if expires > latest + self.settings.clock_skew_seconds:
+            raise _refused("token valid for too long")
 
     def _check_signer(self, claims: Mapping[str, Any]) -> None:
         expected = self.settings.issuer
@@ -164,6 +182,12 @@ class Verifier:
             raise _refused("wrong signer email")
         if claims.get("email_verified") is not True:
             raise _refused("signer email not verified")
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _bearer(authorization: str | None) -> str:

@@ -136,12 +136,34 @@ def _entry(entry: JsonView) -> Handling | None:
     return Handling(action, actor[:ACTOR_LIMIT], at, entry.at(3).text())
 
 
-def history_from_message(message: Mapping[str, Any]) -> tuple[Handling, ...]:
-    """The history a card the product rendered carries in its button parameters."""
+def history_from_message(
+    message: Mapping[str, Any], finding: str | None = None
+) -> tuple[Handling, ...]:
+    """The history a card the product rendered carries in its button parameters.
+
+    Args:
+        finding: read only buttons naming this finding ARN (a digest's buttons
+            name several findings).
+    """
     for parameters in _action_parameters(JsonView(message)):
+        if finding is not None and parameters.get("finding") != finding:
+            continue
         if "history" in parameters:
             return decode_history(parameters["history"])
     return ()
+
+
+def merge(*histories: Iterable[Handling]) -> tuple[Handling, ...]:
+    """Every entry of ``histories`` once, oldest first (equal times keep their order).
+
+    Two copies of one card's record (the card as Chat holds it now, and the older
+    one a button or a dialog carried) become one record holding both.
+    """
+    entries: dict[Handling, None] = {}
+    for history in histories:
+        for entry in history:
+            entries.setdefault(entry, None)
+    return tuple(sorted(entries, key=lambda entry: entry.at))
 
 
 def button_parameters(message: Mapping[str, Any]) -> list[dict[str, str]]:

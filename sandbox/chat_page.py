@@ -10,6 +10,10 @@ steps and slash commands are `POST /ui/click`, `/ui/dialog`, `/ui/cancel` and
 `/ui/command`; they need the `X-Sandbox-Page` header, which a page of another
 origin cannot send without a CORS preflight that this server never grants.
 
+The page and `/ui/*` answer only requests whose Host names 127.0.0.1 or localhost
+with the server's port (403 otherwise): a web page that rebinds its own domain's
+DNS to 127.0.0.1 would be of the same origin, but its requests carry its name.
+
 A program running the local Chat may add `Controls` of its own beside Chat (the
 sandbox's GuardDuty buttons): their state rides in `/ui/state` as `controls`, and
 `POST /ui/sandbox/NAME` (same header) reaches their `act`.
@@ -99,10 +103,16 @@ class Chat(Protocol):
 
 
 class ChatPage:
-    """Answers the page's requests; `answer` returns None for any other path."""
+    """Answers the page's requests; `answer` returns None for any other path.
 
-    def __init__(self, chat: Chat) -> None:
+    Args:
+        chat: the server the page shows.
+        port: the server's port, which the Host of every page request names.
+    """
+
+    def __init__(self, chat: Chat, port: int) -> None:
         self._chat = chat
+        self._hosts = _loopback_hosts(port)
         self.controls: Controls | None = None
 
     def answer(
@@ -110,10 +120,13 @@ class ChatPage:
     ) -> PageReply | None:
         """The reply to a page request, or None if `target` is not the page's."""
         url = urlsplit(target)
-        if url.path == "/" and method == "GET":
-            return _document()
-        if not url.path.startswith("/ui/"):
+        page = url.path == "/" and method == "GET"
+        if not page and not url.path.startswith("/ui/"):
             return None
+        if headers.get("Host", "").lower() not in self._hosts:
+            return _json(403, {"ok": False, "error": "open the page at 127.0.0.1"})
+        if page:
+            return _document()
         if url.path == "/ui/state" and method == "GET":
             return self._state(dict(parse_qsl(url.query)))
         if url.path.startswith(CONTROLS_PATH) and self.controls is not None:
@@ -236,6 +249,12 @@ class ChatPage:
         if viewer is not None and viewer != person.name:
             return None
         return {"message": message, "private": viewer is not None}
+
+
+def _loopback_hosts(port: int) -> frozenset[str]:
+    names = ("127.0.0.1", "localhost")
+    hosts = {f"{name}:{port}" for name in names}
+    return frozenset(hosts | set(names) if port == 80 else hosts)
 
 
 def _person(person: Person) -> dict[str, str]:

@@ -204,13 +204,14 @@ class ChatRelay:
             name: [value] if isinstance(value, str) else list(value)
             for name, value in (inputs or {}).items()
         }
-        scene = Scene(person, dialog.space, dialog.origin, click=True)
+        origin = self._current(dialog.origin)
+        scene = Scene(person, dialog.space, origin, click=True)
         return self._deliver(
             "SUBMIT_DIALOG",
             scene,
             lambda context: card_clicked(
                 context,
-                dialog.origin,
+                origin,
                 ClickedAction.of(action),
                 dialog="SUBMIT_DIALOG",
                 inputs=values,
@@ -227,13 +228,12 @@ class ChatRelay:
         """
         dialog = self._open_dialog(person, dialog_id)
         self._dialogs.close(person.name)
-        scene = Scene(person, dialog.space, dialog.origin, click=True)
+        origin = self._current(dialog.origin)
+        scene = Scene(person, dialog.space, origin, click=True)
         return self._deliver(
             "CANCEL_DIALOG",
             scene,
-            lambda context: card_clicked(
-                context, dialog.origin, None, dialog="CANCEL_DIALOG"
-            ),
+            lambda context: card_clicked(context, origin, None, dialog="CANCEL_DIALOG"),
         )
 
     def command(self, person: Person, space: str, text: str) -> Interaction:
@@ -341,6 +341,19 @@ class ChatRelay:
             return self._store.get_message(space_id, message_id)
         except ChatApiError as error:
             raise RelayError(error.message) from error
+
+    def _current(self, origin: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        """The message a dialog was opened from, as the store holds it now (as it
+        was then, when it is gone)."""
+        # Limitation: Google does not document whether a SUBMIT_DIALOG event's
+        # message is the card as it is at submission or as it was when the dialog
+        # opened; the sandbox sends it as it is now, as it does for clicks.
+        if origin is None:
+            return None
+        try:
+            return self._message(str(origin["name"]))
+        except RelayError:
+            return origin
 
     def _space(self, name: str) -> dict[str, Any]:
         for space in self._store.spaces():

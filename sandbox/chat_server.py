@@ -127,7 +127,7 @@ class ChatServer(ChatClient):
         self.relay = ChatRelay(
             self.store, self.identity, lambda: _rfc3339(clock()), post_event
         )
-        self.page = ChatPage(self)
+        self.page = ChatPage(self, int(self._http.http_server.server_address[1]))
 
     @property
     def url(self) -> str:

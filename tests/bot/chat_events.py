@@ -44,8 +44,15 @@ def click(
     user: dict[str, Any] = ALICE,
     dialog: str | None = None,
     form: dict[str, str] | None = None,
+    card: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A click on a card button (or a dialog's button) with these parameters."""
+    """A click on a card button (or a dialog's button) with these parameters.
+
+    Args:
+        card: what the clicked message holds now (``cardsV2``...), as Chat sends
+            it in the event.
+    """
+    message = {**CARD_MESSAGE, **(card or {})}
     inputs = {
         name: {"stringInputs": {"value": [value]}}
         for name, value in (form or {}).items()
@@ -56,7 +63,7 @@ def click(
             "eventTime": EVENT_TIME,
             "user": user,
             "space": SPACE,
-            "message": CARD_MESSAGE,
+            "message": message,
             "action": {
                 "actionMethodName": "guardduty",
                 "parameters": [{"key": k, "value": v} for k, v in parameters.items()],
@@ -73,7 +80,7 @@ def click(
             event["isDialogEvent"] = True
             event["dialogEventType"] = dialog
         return event
-    payload: dict[str, Any] = {"message": CARD_MESSAGE, "space": SPACE}
+    payload: dict[str, Any] = {"message": message, "space": SPACE}
     if dialog:
         payload["isDialogEvent"] = True
         payload["dialogEventType"] = dialog

@@ -6,6 +6,7 @@ add-on events); every answer is validated against Google's schema.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -211,6 +212,65 @@ def test_a_second_archive_adds_no_second_history_line(harness, envelope):
     message = updated_message(answer, envelope)
     assert message == card_for(archived(finding), first)
     assert str(message).count("Archived by") == 1
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_a_stale_button_keeps_the_lines_the_card_shows_now(harness, envelope):
+    finding = sample(MEMBER_FINDING)
+    bob = Handling(Action.ACKNOWLEDGE, "Bob", NOW - timedelta(minutes=5))
+    harness.detector()
+    harness.expect("archive_findings", {}, FindingIds=[finding["id"]])
+    harness.expect_finding(archived(finding))
+    # The button was drawn before Bob acknowledged; the card in Chat shows him.
+    parameters = action_parameters(Action.ARCHIVE, finding_of(finding))
+    event = chat_events.click(envelope, parameters, card=card_for(finding, bob))
+
+    status, answer = harness.post(event)
+
+    assert status == 200
+    alice = Handling(Action.ARCHIVE, "Alice Admin", NOW)
+    assert updated_message(answer, envelope) == card_for(archived(finding), bob, alice)
+
+
+EARLIER = Handling(Action.ACKNOWLEDGE, "Bob", NOW - timedelta(minutes=10))
+LATER = Handling(Action.ESCALATE, "Carol", NOW - timedelta(minutes=5), "beaconing")
+
+
+@pytest.mark.parametrize(
+    ("on_the_card", "on_the_button"),
+    [
+        ((LATER,), (EARLIER,)),
+        ((EARLIER, LATER), (EARLIER,)),
+    ],
+)
+def test_the_answer_holds_each_line_of_the_card_and_the_button_once_in_time_order(
+    harness, on_the_card, on_the_button
+):
+    finding = sample(MEMBER_FINDING)
+    harness.detector()
+    harness.expect_finding(finding)
+    parameters = action_parameters(Action.REFRESH, finding_of(finding), on_the_button)
+    event = chat_events.click("chat", parameters, card=card_for(finding, *on_the_card))
+
+    status, answer = harness.post(event)
+
+    assert status == 200
+    assert updated_message(answer, "chat") == card_for(finding, EARLIER, LATER)
+
+
+def test_the_lines_of_another_findings_buttons_are_not_taken(harness):
+    finding = sample(MEMBER_FINDING)
+    stranger = Handling(Action.ARCHIVE, "Mallory", NOW)
+    harness.detector()
+    harness.expect_finding(finding)
+    # A message whose buttons name another finding (a digest, say).
+    parameters = action_parameters(Action.REFRESH, finding_of(finding))
+    other = card_for(sample("accesskey-api-call"), stranger)
+
+    status, answer = harness.post(chat_events.click("chat", parameters, card=other))
+
+    assert status == 200
+    assert updated_message(answer, "chat") == card_for(finding)
 
 
 def test_the_detector_is_looked_up_once_per_region(harness):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,15 +17,21 @@ from moto import mock_aws
 from bot.dialogs import CANCEL, CONFIRM, REASON_INPUT, STEP
 from bot.suppression import suppression_for
 from notifier.cards import action_parameters
-from notifier.handling import Action, Handling
+from notifier.handling import Action, Handling, decode_history
 from sandbox.chat_server import ChatServer, Fault
 from tests.bot import chat_events
-from tests.bot.answers import dialog_card, dialog_status, updated_message
+from tests.bot.answers import (
+    button_parameters,
+    dialog_card,
+    dialog_status,
+    updated_message,
+)
 from tests.bot.conftest import (
     ADMIN_DETECTOR,
     NOW,
     Harness,
     SpacePoster,
+    archived,
     boto_session,
     make_harness,
     sample,
@@ -156,10 +163,24 @@ def test_an_escalation_reaches_guardduty_the_space_and_the_topic(
     harness.stub.assert_no_pending_responses()
 
 
-def test_an_escalation_chat_cannot_take_is_reported_and_the_card_stays(oncall, chat):
-    harness, space, queue = oncall
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_a_dialog_carries_the_history_the_card_shows_when_it_opens(oncall, envelope):
+    harness, _, _ = oncall
+    bob = Handling(Action.ACKNOWLEDGE, "Bob", NOW)
+    shown = card_for(sample(FINDING), bob)
+
+    answer = open_dialog(harness, envelope, Action.ESCALATE, card=shown)
+
+    confirm = footer_parameters(dialog_card(answer, envelope), "primaryButton")
+    assert decode_history(confirm["history"]) == (bob,)
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_an_archive_made_while_the_dialog_was_open_stays_on_the_card(oncall, envelope):
+    harness, _, _ = oncall
     finding = sample(FINDING)
-    parameters = {**action_parameters(Action.ESCALATE, finding_of(finding))}
+    card = dialog_card(open_dialog(harness, envelope, Action.ESCALATE), envelope)
+    bob = Handling(Action.ARCHIVE, "Bob", NOW - timedelta(minutes=1))
     harness.detector()
     harness.expect(
         "update_findings_feedback",
@@ -168,17 +189,193 @@ def test_an_escalation_chat_cannot_take_is_reported_and_the_card_stays(oncall, c
         Feedback="USEFUL",
         Comments=f"Escalated in Google Chat by {ALICE_SIGNATURE}: {REASON}",
     )
+    harness.expect_finding(archived(finding))
+    # Bob archived while Alice typed: the card Chat sends with her submission
+    # shows him, the dialog's parameters do not.
+    event = chat_events.click(
+        envelope,
+        footer_parameters(card, "primaryButton"),
+        dialog="SUBMIT_DIALOG",
+        form={REASON_INPUT: REASON},
+        card=card_for(finding, bob),
+    )
+
+    status, answer = harness.post(event)
+
+    assert status == 200
+    alice = Handling(Action.ESCALATE, "Alice Admin", NOW, REASON)
+    assert updated_message(answer, envelope) == card_for(archived(finding), bob, alice)
+
+
+def escalate(
+    harness: Harness, envelope: str, shown: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Alice escalates from ``shown`` (a card as Chat holds it) and submits
+    ``REASON``; the card the answer draws."""
+    finding = sample(FINDING)
+    parameters = action_parameters(Action.ESCALATE, finding_of(finding))
+    if shown is not None:
+        [parameters] = [
+            p for p in button_parameters(shown) if p["action"] == "escalate"
+        ]
+    event = chat_events.click(envelope, parameters, dialog="REQUEST_DIALOG", card=shown)
+    status, answer = harness.post(event)
+    assert status == 200
+    confirm = footer_parameters(dialog_card(answer, envelope), "primaryButton")
+    expect_escalation(harness, finding)
+    event = chat_events.click(
+        envelope,
+        confirm,
+        dialog="SUBMIT_DIALOG",
+        form={REASON_INPUT: REASON},
+        card=shown,
+    )
+    status, answer = harness.post(event)
+    assert status == 200
+    return updated_message(answer, envelope)
+
+
+def expect_escalation(harness: Harness, finding: dict[str, Any]) -> None:
+    harness.expect(
+        "update_findings_feedback",
+        {},
+        FindingIds=[finding["id"]],
+        Feedback="USEFUL",
+        Comments=f"Escalated in Google Chat by {ALICE_SIGNATURE}: {REASON}",
+    )
     harness.expect_finding(finding)
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_escalating_again_in_the_same_words_reaches_on_call_again(
+    oncall, chat, envelope
+):
+    harness, space, queue = oncall
+    harness.detector()
+    first = escalate(harness, envelope)
+
+    # Later, from the card that shows the first escalation, the same words again.
+    second = escalate(harness, envelope, shown=first)
+
+    posted = chat.messages(space)
+    assert len(posted) == 2
+    assert posted[0]["name"] != posted[1]["name"]
+    assert len(pages(queue)) == 2
+    assert str(second).count("Escalated by Alice Admin") == 1  # the same line
+    harness.stub.assert_no_pending_responses()
+
+
+def test_a_new_dialog_on_a_card_that_missed_the_first_escalation_posts_again(
+    oncall, chat
+):
+    harness, space, queue = oncall
+    harness.detector()
+    escalate(harness, "chat")
+
+    # The first answer never reached the card: the second dialog opens from a
+    # card just like the first one's.
+    escalate(harness, "chat")
+
+    assert len(chat.messages(space)) == 2
+    assert len(pages(queue)) == 2
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_submitting_one_escalation_dialog_twice_posts_once(oncall, chat, envelope):
+    harness, space, _ = oncall
+    finding = sample(FINDING)
+    card = dialog_card(open_dialog(harness, envelope, Action.ESCALATE), envelope)
+    confirm = footer_parameters(card, "primaryButton")
+    harness.detector()
+    shown = None
+    for _ in range(2):
+        expect_escalation(harness, finding)
+        event = chat_events.click(
+            envelope,
+            confirm,
+            dialog="SUBMIT_DIALOG",
+            form={REASON_INPUT: REASON},
+            card=shown,
+        )
+        status, answer = harness.post(event)
+        assert status == 200
+        shown = updated_message(answer, envelope)
+
+    assert len(chat.messages(space)) == 1
+    entry = Handling(Action.ESCALATE, "Alice Admin", NOW, REASON)
+    assert shown == card_for(finding, entry)
+    harness.stub.assert_no_pending_responses()
+
+
+def reason_field(card: dict[str, Any]) -> dict[str, Any]:
+    [field] = [
+        widget["textInput"]
+        for widget in card["sections"][0]["widgets"]
+        if "textInput" in widget
+    ]
+    return dict(field)
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_an_escalation_chat_cannot_take_is_shown_again_and_its_retry_posts_once(
+    oncall, chat, envelope
+):
+    harness, space, queue = oncall
+    finding = sample(FINDING)
+    card = dialog_card(open_dialog(harness, envelope, Action.ESCALATE), envelope)
+    confirm = footer_parameters(card, "primaryButton")
+    harness.detector()
+    expect_escalation(harness, finding)
     chat.fail_next(1, Fault.UNAVAILABLE)
 
-    answer = submit(harness, "chat", {**parameters, STEP: CONFIRM}, reason=REASON)
+    again = dialog_card(submit(harness, envelope, confirm, reason=REASON), envelope)
 
-    status, text = dialog_status(answer, "chat")
-    assert status == "UNAVAILABLE"
-    assert text is not None
-    assert "could not reach the escalation space" in text
+    assert footer_parameters(again, "primaryButton") == confirm
+    assert (
+        "could not reach the escalation space. Escalate again to retry."
+        in json.dumps(again)
+    )
+    assert reason_field(again)["value"] == REASON
     assert chat.messages(space) == []
     assert len(pages(queue)) == 1  # the page still went out
+
+    expect_escalation(harness, finding)
+    retried = submit(harness, envelope, confirm, reason=REASON)
+
+    entry = Handling(Action.ESCALATE, "Alice Admin", NOW, REASON)
+    assert updated_message(retried, envelope) == card_for(finding, entry)
+    assert len(chat.messages(space)) == 1
+    harness.stub.assert_no_pending_responses()
+
+
+def test_a_retry_after_the_topic_failed_does_not_post_to_the_space_again(oncall, chat):
+    harness, space, queue = oncall
+    finding = sample(FINDING)
+    sns = boto_session().client("sns", region_name="us-east-1")
+    [topic] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    card = dialog_card(open_dialog(harness, "chat", Action.ESCALATE), "chat")
+    confirm = footer_parameters(card, "primaryButton")
+    harness.detector()
+    expect_escalation(harness, finding)
+    sns.delete_topic(TopicArn=topic)
+
+    again = dialog_card(submit(harness, "chat", confirm, reason=REASON), "chat")
+
+    assert "could not reach the paging topic" in json.dumps(again)
+    assert len(chat.messages(space)) == 1
+    assert sns.create_topic(Name="guardduty-escalations")["TopicArn"] == topic
+    sqs = boto_session().client("sqs", region_name="us-east-1")
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    expect_escalation(harness, finding)
+
+    submit(harness, "chat", footer_parameters(again, "primaryButton"), reason=REASON)
+
+    assert len(chat.messages(space)) == 1
+    assert len(pages(queue)) == 1
+    harness.stub.assert_no_pending_responses()
 
 
 @pytest.mark.parametrize("envelope", ENVELOPES)
@@ -299,7 +496,8 @@ def test_suppress_creates_one_archive_filter_even_when_submitted_twice(
 @pytest.mark.parametrize("envelope", ENVELOPES)
 def test_a_finding_without_a_resource_is_not_suppressed(chat, envelope):
     finding = sample("attacksequence-s3-compromised-data")
-    for harness in make_harness(chat, region="eu-west-1"):
+    regions = {"regions": ["us-east-1", "eu-west-1"]}
+    for harness in make_harness(chat, region="eu-west-1", aws=regions):
         harness.detector()
         harness.expect_finding(finding)
 

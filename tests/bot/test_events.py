@@ -11,7 +11,7 @@ from bot.events import DialogEvent, EventKind, parse_event
 from bot.responses import NewMessage
 from sandbox.chat_schema import validate_interaction_response
 from tests.bot import chat_events
-from tests.bot.answers import new_message
+from tests.bot.answers import new_message, private_text
 from tests.bot.chat_events import ALICE, body
 
 ENVELOPES = ["chat", "addon"]
@@ -160,6 +160,38 @@ def test_a_registered_command_handler_answers_its_command(harness, envelope):
     assert status == 200
     assert new_message(answer, envelope)["text"] == "42 findings"
     assert seen == ["7d"]
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_an_answer_that_cannot_be_written_is_the_fixed_failure_notice(
+    harness, envelope
+):
+    harness.bot.commands.register(
+        "stats", lambda event: NewMessage({"text": {"not", "JSON"}})
+    )
+
+    status, answer = harness.post(chat_events.app_command(envelope, 3))
+
+    assert status == 200
+    assert private_text(answer, envelope) == (
+        "The bot failed to answer. Nothing was changed."
+    )
+
+
+@pytest.mark.parametrize("name", ["users/1\ud800", "users/1 2", "users/\u0661"])
+def test_a_user_whose_name_chat_would_not_write_is_refused(name):
+    event = chat_events.message("chat")
+    event["user"] = {**ALICE, "name": name}
+
+    with pytest.raises(BadEvent):
+        parse_event(json.dumps(event).encode())
+
+
+def test_an_email_with_invalid_unicode_is_no_email():
+    event = chat_events.message("chat")
+    event["user"] = {**ALICE, "email": "alice@example.com\ud800"}
+
+    assert parse_event(json.dumps(event).encode()).user.email is None
 
 
 @pytest.mark.parametrize("envelope", ENVELOPES)

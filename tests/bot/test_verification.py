@@ -7,6 +7,7 @@ the functions-framework target, for each of the three token kinds Google sends.
 from __future__ import annotations
 
 import base64
+import http.client
 import http.server
 import json
 import socket
@@ -21,17 +22,21 @@ import requests
 
 from bot import cloud, lambda_url
 from bot.app import create_app
+from bot.dialogs import DIALOG, STEP
 from bot.errors import Unauthenticated, VerifierUnavailable
 from bot.settings import TokenKind as ConfiguredKind
 from bot.settings import VerifySettings
 from bot.verification import CertificateCache, Verifier
 from notifier.config import parse
+from notifier.handling import decode_history
+from sandbox.bot_server import BotServer
 from sandbox.chat_schema import validate_interaction_response
 from sandbox.chat_server import ChatServer
 from sandbox.google_identity import CHAT_CERTS_PATH, Flaw, TokenKind
 from sandbox.loopback import LoopbackServer
 from tests.bot import chat_events
-from tests.bot.conftest import APP, config_document, toml_text
+from tests.bot.answers import dialog_card
+from tests.bot.conftest import APP, config_document, sample, toml_text
 
 Send = Callable[[str, str, dict[str, str], bytes], tuple[int, bytes]]
 ADAPTERS = ["flask", "lambda-url", "functions-framework"]
@@ -160,6 +165,31 @@ def test_every_spoiled_token_is_refused_with_401(configured, chat):
         assert (status, body) == (401, b"Unauthorized\n"), flaw
 
 
+HOUR = 3600
+LIFETIMES = {
+    "a thousand years": (0, 1000 * 365 * 24 * HOUR),
+    "three hours": (0, 3 * HOUR),
+    "issued three hours ago": (-3 * HOUR, 10 * 60),
+}
+
+
+@pytest.mark.parametrize("times", LIFETIMES.values(), ids=LIFETIMES.keys())
+def test_a_token_valid_for_more_than_two_hours_is_refused(configured, chat, times):
+    point, kind = configured
+    issued, expires = times
+    claims = chat.identity.claims(kind, APP)
+    now = claims["iat"]
+    keys = chat.identity.chat_keys
+    if kind is not TokenKind.PROJECT_NUMBER:
+        keys = chat.identity.google_keys
+    token = keys.sign({**claims, "iat": now + issued, "exp": now + expires})
+    body = chat_events.body(chat_events.message("chat"))
+
+    assert point.post(body, f"Bearer {token}") == (401, b"Unauthorized\n")
+    two_hours = keys.sign({**claims, "exp": now + 2 * HOUR})
+    assert point.post(body, f"Bearer {two_hours}")[0] == 200
+
+
 def test_a_token_of_another_kind_is_refused(configured, chat):
     point, kind = configured
     others = [other for other in TokenKind if other is not kind]
@@ -238,11 +268,81 @@ def test_a_malformed_event_with_a_valid_token_is_a_400(configured, chat, body):
     assert (status, answer) == (400, b"Bad request\n")
 
 
+def opening_escalation(**parameters: str) -> bytes:
+    """A click on Escalate (opening its dialog), as JSON with escaped text."""
+    chosen = {"action": "escalate", "finding": sample(FINDING)["arn"], **parameters}
+    event = chat_events.click("chat", chosen, dialog="REQUEST_DIALOG")
+    return json.dumps(event, ensure_ascii=True).encode("ascii")
+
+
+FINDING = "instance-network-connection"
+
+
+def test_a_user_name_with_a_lone_surrogate_is_a_400(configured, chat):
+    point, kind = configured
+    event = chat_events.message("chat")
+    event["user"] = {**event["user"], "name": "users/1\ud800"}
+
+    status, body = point.post(
+        json.dumps(event).encode("ascii"), f"Bearer {chat.identity.token(kind, APP)}"
+    )
+
+    assert (status, body) == (400, b"Bad request\n")
+
+
+def test_a_lone_surrogate_in_a_button_parameter_is_answered(configured, chat):
+    point, kind = configured
+    history = '[["archive","Bob\ud800",1700000000]]'
+
+    status, body = point.post(
+        opening_escalation(history=history, origin="digest\ud800"),
+        f"Bearer {chat.identity.token(kind, APP)}",
+    )
+
+    assert status == 200
+    card = dialog_card(json.loads(body.decode("utf-8")), "chat")
+    action = card["fixedFooter"]["primaryButton"]["onClick"]["action"]
+    confirm = {item["key"]: item["value"] for item in action["parameters"]}
+    assert set(confirm) == {"action", "finding", "history", DIALOG, STEP}
+    [entry] = decode_history(confirm["history"])
+    assert entry.actor == "Bob\ufffd"
+
+
+def test_an_unexpected_failure_is_a_fixed_short_answer(configured, chat, monkeypatch):
+    point, kind = configured
+
+    def broken(body: bytes) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("bot.interactions.parse_event", broken)
+
+    status, body = point.post(
+        chat_events.body(chat_events.message("chat")),
+        f"Bearer {chat.identity.token(kind, APP)}",
+    )
+
+    assert (status, body) == (503, b"Service unavailable\n")
+
+
+def test_a_failure_in_flask_itself_is_the_fixed_503_not_a_page(
+    chat, tmp_path, monkeypatch
+):
+    def broken(bot: Any, request: Any) -> None:
+        raise RuntimeError("a bug")
+
+    point = endpoint("flask", config_document(chat), tmp_path, monkeypatch)
+    monkeypatch.setattr("bot.app.answer", broken)
+
+    status, body = point.post(chat_events.body(chat_events.message("chat")), None)
+
+    assert (status, body) == (503, b"Service unavailable\n")
+
+
 def test_health_needs_no_token_and_other_methods_are_refused(configured):
     point, _ = configured
 
     assert point.send("GET", "/healthz", {}, b"") == (200, b"ok\n")
-    assert point.send("GET", "/", {}, b"")[0] == 405
+    assert point.send("GET", "/", {}, b"") == (405, b"Method not allowed\n")
 
 
 def test_the_lambda_adapter_refuses_a_body_that_is_not_base64(
@@ -394,6 +494,57 @@ def test_a_certificates_document_that_is_not_a_key_map_is_unavailable(tmp_path):
         cache = CertificateCache(server.url + "/certs", requests.Session())
         with pytest.raises(VerifierUnavailable):
             cache.certificates()
+
+
+@pytest.fixture
+def served_function(chat, tmp_path, monkeypatch) -> Iterator[int]:
+    """The functions-framework target on a real WSGI server: its port."""
+    endpoint("functions-framework", config_document(chat), tmp_path, monkeypatch)
+    app = functions_framework.create_app(
+        target="chat_event", source=str(tmp_path / "main.py")
+    )
+    with BotServer() as server:
+        server.serve(app)
+        yield int(server.url.rsplit(":", 1)[1].rstrip("/"))
+    cloud._bot.cache_clear()
+
+
+def sent_raw(port: int, request: bytes, then: bytes = b"") -> tuple[int, bytes]:
+    """Sends ``request`` (and ``then``) and reads the answer, without ever
+    sending the rest of the body it announces."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(request + then)
+        answer = http.client.HTTPResponse(connection)
+        answer.begin()
+        return answer.status, answer.read()
+
+
+def post_head(port: int, header: str) -> bytes:
+    return (
+        f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: application/json\r\n{header}\r\n\r\n"
+    ).encode("ascii")
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading(
+    served_function,
+):
+    request = post_head(served_function, "Content-Length: 1000000000")
+
+    # The body never comes: reading it first would wait until the timeout.
+    answer = sent_raw(served_function, request, then=b"{")
+
+    assert answer == (413, b"Payload too large\n")
+
+
+def test_a_chunked_body_is_read_no_further_than_the_limit(served_function):
+    request = post_head(served_function, "Transfer-Encoding: chunked")
+    chunk = b"%x\r\n%s\r\n" % (600_000, b" " * 600_000)
+
+    # Two chunks pass the limit; the last chunk that would end the body never comes.
+    answer = sent_raw(served_function, request, then=chunk * 2)
+
+    assert answer == (413, b"Payload too large\n")
 
 
 def test_an_oversized_body_is_refused_with_413(configured, chat):

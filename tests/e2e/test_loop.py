@@ -167,6 +167,24 @@ def test_escalate_asks_why_then_tells_the_on_call_space(sandbox: Sandbox) -> Non
     )
 
 
+def test_an_archive_made_while_a_dialog_is_open_stays_on_the_card(
+    sandbox: Sandbox,
+) -> None:
+    finding = new_finding(sandbox)
+    assert press(sandbox, finding, Action.ESCALATE, OLU).ok
+    assert press(sandbox, finding, Action.ARCHIVE, ALEX).ok
+
+    done = submit(sandbox, OLU, reason="Probes on the payment hosts")
+
+    assert done.ok
+    assert [(h.action, h.actor) for h in history(sandbox, finding)] == [
+        (Action.ARCHIVE, ALEX),
+        (Action.ESCALATE, OLU),
+    ]
+    assert says(sandbox, finding, f"Archived by Alex Analyst {WHEN}")
+    assert says(sandbox, finding, f"Escalated by Olu Oncall {WHEN}")
+
+
 def test_suppress_similar_confirms_then_creates_an_archive_filter(
     sandbox: Sandbox,
 ) -> None:

@@ -12,6 +12,7 @@ import requests
 
 from notifier.finding import Finding
 from sandbox.chat_server import ChatServer
+from sandbox.google_identity import TokenKind
 from sandbox.google_oauth import ServiceAccount
 from tests.sandbox.bot_double import BotDouble
 from tests.sandbox.chat_loop import post_card, sample_finding
@@ -241,6 +242,57 @@ def test_page_actions_need_the_page_header(chat: ChatServer, bot: BotDouble) -> 
 
     assert response.status_code == 403
     assert requests.get(f"{chat.url}/ui/nothing", timeout=5).status_code == 404
+
+
+PAGE_REQUESTS = [
+    ("GET", "/", None),
+    ("GET", "/ui/state", None),
+    ("POST", "/ui/command", {"user": "x", "text": "/gd-help"}),
+]
+
+
+def port_of(chat: ChatServer) -> int:
+    return int(chat.url.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["rebound.example:{port}", "rebound.example", "127.0.0.1:1", "localhost.:{port}"],
+)
+@pytest.mark.parametrize(("method", "path", "body"), PAGE_REQUESTS)
+def test_the_page_refuses_a_host_that_is_not_its_loopback_name(
+    chat: ChatServer, host: str, method: str, path: str, body: Any
+) -> None:
+    headers = {**PAGE, "Host": host.format(port=port_of(chat))}
+
+    response = requests.request(
+        method, chat.url + path, json=body, headers=headers, timeout=5
+    )
+
+    assert response.status_code == 403
+    assert response.json() == {"ok": False, "error": "open the page at 127.0.0.1"}
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LOCALHOST"])
+def test_the_page_answers_its_loopback_names(chat: ChatServer, name: str) -> None:
+    headers = {"Host": f"{name}:{port_of(chat)}"}
+
+    page = requests.get(chat.url + "/", headers=headers, timeout=5)
+    shown = requests.get(chat.url + "/ui/state", headers=headers, timeout=5)
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert shown.status_code == 200
+    assert shown.json()["version"] == chat.version
+
+
+def test_the_api_still_answers_any_host(chat: ChatServer) -> None:
+    certs = chat.certs_url(TokenKind.PROJECT_NUMBER)
+
+    response = requests.get(certs, headers={"Host": "www.googleapis.com"}, timeout=5)
+
+    assert response.status_code == 200
+    assert response.json() == chat.identity.chat_keys.certificates()
 
 
 def test_a_dialog_is_part_of_its_persons_state_until_it_closes(
