@@ -29,8 +29,8 @@ class AwsSettings:
         endpoint_url: sends every AWS call there instead (tests, the sandbox).
         endpoints: per-service endpoint overrides, e.g. ``{"guardduty": URL}``.
         role_arn: a role to assume for GuardDuty calls (the administrator account).
-        regions: the Regions the product may act in and search; empty means the
-            Region of each finding, and the home Region for searches.
+        regions: the Regions the bot may act in and search; empty means the home
+            Region alone.
         connect_timeout: seconds to wait for a connection.
         read_timeout: seconds to wait for an answer.
         max_attempts: attempts per call, retries included (botocore standard mode).

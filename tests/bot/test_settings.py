@@ -206,7 +206,7 @@ def test_each_action_has_its_own_permission_name(action):
                 "web_identity_audience": "chatops",
                 "web_identity_token_url": "file:///etc/token",
             },
-            "aws.web_identity_token_url: expected an http:// or https:// URL",
+            r"aws\.web_identity_token_url: expected an https:// URL \(http:// only on",
         ),
     ],
 )
