@@ -216,11 +216,14 @@ class Actions:
             return Outcome(OpenDialog(card), "dialog")
         reason = clean(click.event.form_text(dialogs.REASON_INPUT) or "")
         reason = reason[:REASON_LIMIT]
-        if not reason:
-            raise Refusal(
-                "Say why you escalate: the on-call team reads it first.",
-                outcome="no-reason",
+        if not reason:  # the same dialog again, with what it still needs
+            card = dialogs.escalation_dialog(
+                self._cards.action_function,
+                _same_dialog(click),
+                channels=self._escalator.channels,
+                problem="Say why you escalate: the on-call team reads it first.",
             )
+            return Outcome(OpenDialog(card), "no-reason")
         comment = f"Escalated in Google Chat by {click.signature}: {reason}"
         self._guardduty.feedback(click.ref, useful=True, comment=comment)
         finding = self._guardduty.finding(click.ref)

@@ -383,11 +383,12 @@ def test_an_escalation_needs_a_reason(oncall, envelope):
     harness, _, _ = oncall
     parameters = action_parameters(Action.ESCALATE, finding_of(sample(FINDING)))
 
-    answer = submit(harness, envelope, {**parameters, STEP: CONFIRM}, reason="   ")
+    confirm = {**parameters, STEP: CONFIRM}
+    answer = submit(harness, envelope, confirm, reason="   ")
 
-    status, text = dialog_status(answer, envelope)
-    assert status in ("INVALID_ARGUMENT", None)
-    assert text == "Say why you escalate: the on-call team reads it first."
+    again = dialog_card(answer, envelope)  # the dialog stays, saying what it needs
+    assert footer_parameters(again, "primaryButton") == confirm
+    assert "Say why you escalate: the on-call team reads it first." in json.dumps(again)
     harness.stub.assert_no_pending_responses()
 
 
