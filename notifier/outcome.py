@@ -86,7 +86,8 @@ class FindingOutcome:
     def describe(self) -> str:
         """One line for people: the channels and what each did."""
         attempts = ", ".join(c.describe() for c in self.channels) or "no channel"
-        return f"{self.finding_id} {self.status} via route {self.route}: {attempts}"
+        route = f"route {self.route}" if self.route else "no route"
+        return f"{self.finding_id} {self.status} via {route}: {attempts}"
 
 
 def tally(outcomes: Iterable[FindingOutcome]) -> Counter[str]:

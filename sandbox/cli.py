@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=0,
         help="serve the local Chat's page on this port (default: one the OS picks)",
     )
@@ -99,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535)")
+    return port
+
+
 def _demo(arguments: argparse.Namespace, workdir: Path) -> int:
     out = sys.stdout
     _say(out, "Starting the sandbox on 127.0.0.1 (no cloud account, no network)...")
@@ -113,7 +123,9 @@ def _demo(arguments: argparse.Namespace, workdir: Path) -> int:
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
-        print(f"{PROG}: cannot listen: {error.strerror or error}", file=sys.stderr)
+        where = f" on port {arguments.port}" if arguments.port else ""
+        reason = error.strerror or error
+        print(f"{PROG}: cannot listen{where}: {reason}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

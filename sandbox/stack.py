@@ -291,7 +291,8 @@ class Sandbox:
                 skipped.append(Skipped(Path(name), str(error)))
         self.settle(SEED_SECONDS)
         logger.info("seeded %d findings, skipped %d files", len(ids), len(skipped))
-        self.seeding = Seeding(tuple(ids), tuple(skipped))
+        # Two files can hold one finding (a finding and an event carrying it).
+        self.seeding = Seeding(tuple(dict.fromkeys(ids)), tuple(skipped))
         return self.seeding
 
     def settle(self, timeout: float = 10.0) -> None:

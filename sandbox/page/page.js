@@ -330,11 +330,14 @@ function drawDialog() {
   };
   body.appendChild(renderCard(dialog.card, ctx));
   const footer = el("div", "dialog-footer");
-  const cancel = el("button", "btn borderless", "Cancel");
-  cancel.type = "button";
-  cancel.addEventListener("click", () => cancelDialog(dialog.id));
-  footer.appendChild(cancel);
   const fixed = dialog.card.fixedFooter || {};
+  // Chat closes a dialog with its X; a Cancel is the app's own secondary button.
+  if (!(fixed.secondaryButton && typeof fixed.secondaryButton === "object")) {
+    const cancel = el("button", "btn borderless", "Cancel");
+    cancel.type = "button";
+    cancel.addEventListener("click", () => cancelDialog(dialog.id));
+    footer.appendChild(cancel);
+  }
   ["secondaryButton", "primaryButton"].forEach((name) => {
     if (fixed[name] && typeof fixed[name] === "object") {
       const button = renderButton(fixed[name], ["fixedFooter", name], ctx, body);

@@ -85,14 +85,24 @@ def test_a_folder_that_is_not_there_is_a_one_line_error(tmp_path: Path) -> None:
     assert done.stderr == f"python -m sandbox: {tmp_path / 'nowhere'} is not a folder\n"
 
 
+@pytest.mark.parametrize("port", ["99999", "eighty"])
+def test_a_port_that_is_not_one_is_a_usage_error(port: str) -> None:
+    done = run("--port", port)
+
+    assert done.returncode == 2
+    assert "argument --port:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_taken_port_is_a_one_line_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        done = run("--port", str(taken.getsockname()[1]))
+        port = taken.getsockname()[1]
+        done = run("--port", str(port))
 
     assert done.returncode == 2
-    assert done.stderr.startswith("python -m sandbox: cannot listen: ")
+    assert done.stderr.startswith(f"python -m sandbox: cannot listen on port {port}: ")
     assert done.stderr.count("\n") == 1
 
 
