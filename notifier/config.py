@@ -34,25 +34,6 @@ from notifier.settings import (
     SnsSettings,
 )
 
-__all__ = [
-    "DEFAULT_CHAT_API",
-    "ENV_VAR",
-    "SPACE",
-    "CardSettings",
-    "Channel",
-    "ChatSettings",
-    "DeliverySettings",
-    "DigestSettings",
-    "EmailList",
-    "EmailSettings",
-    "Route",
-    "Settings",
-    "SnsSettings",
-    "check_deliverable",
-    "load",
-    "parse",
-]
-
 ENV_VAR = "CHATOPS_CONFIG"
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _ACCOUNT = re.compile(r"^\d{12}$")

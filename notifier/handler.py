@@ -25,6 +25,7 @@ from notifier.errors import DeliveryError
 from notifier.events import Invocation, Skip, Source, batch_response, read_event
 from notifier.outcome import FindingOutcome, Status, tally
 from notifier.secrets import SecretStore
+from notifier.settings import Settings
 
 SERVICE = "guardduty-chatops"
 NAMESPACE = "GuardDutyChatOps"
@@ -39,7 +40,7 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 class Runtime:
     """What a warm container keeps between invocations."""
 
-    settings: config.Settings
+    settings: Settings
     channels: Channels
 
 

@@ -42,6 +42,7 @@ from notifier import chat_keys, config, handler
 from notifier.aws import AwsClients
 from notifier.errors import NotAFinding
 from notifier.finding import Finding
+from notifier.settings import Settings
 from sandbox import samples
 from sandbox.bot_server import BotServer
 from sandbox.chat_people import DEFAULT_PEOPLE, Person
@@ -394,7 +395,7 @@ def _is_finding_card(message: dict[str, Any]) -> bool:
     return any(card.get("cardId") == "finding" for card in message.get("cardsV2", []))
 
 
-def _aws_clients(settings: config.Settings) -> AwsClients:
+def _aws_clients(settings: Settings) -> AwsClients:
     session = boto3.session.Session(
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=secrets.token_hex(20),

@@ -21,6 +21,7 @@ from notifier import config
 from notifier.budget import Budget
 from notifier.finding import Finding
 from notifier.pacing import WritePacer
+from notifier.settings import Settings
 from notifier.transport import RetryPolicy, Transport
 from sandbox.chat_server import ChatServer
 from sandbox.google_identity import GoogleIdentity
@@ -89,7 +90,7 @@ def webhook_file(chat: ChatServer, space: str, tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(
     chat: ChatServer, space: str, key_file: Path, webhook_file: Path
-) -> config.Settings:
+) -> Settings:
     """The product's configuration, as a TOML file would give it."""
     return config.parse(
         {

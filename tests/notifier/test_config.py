@@ -12,7 +12,7 @@ from notifier import config
 from notifier.aws import AwsClients, AwsSettings
 from notifier.errors import ConfigError, SecretError
 from notifier.secrets import SecretRef, SecretStore
-from notifier.settings import Channel
+from notifier.settings import Channel, Route
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "infra" / "chatops.example.toml"
@@ -56,9 +56,7 @@ space = "spaces/AAAA"
 """,
     )
     settings = config.load(path)
-    assert settings.routes == (
-        config.Route("default", (Channel("chat", "spaces/AAAA"),)),
-    )
+    assert settings.routes == (Route("default", (Channel("chat", "spaces/AAAA"),)),)
 
 
 def test_without_routes_every_configured_channel_is_a_fallback_in_order(

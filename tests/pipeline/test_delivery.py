@@ -15,6 +15,7 @@ from notifier.errors import DeliveryError
 from notifier.finding import Finding
 from notifier.outcome import Result, Status, tally
 from notifier.secrets import SecretStore
+from notifier.settings import Settings
 from sandbox.chat_server import ChatServer
 from tests.pipeline.conftest import (
     Mailbox,
@@ -29,7 +30,7 @@ from tests.pipeline.conftest import (
 
 def channels_for(
     document: dict[str, Any], chat: ChatSender | None = None
-) -> tuple[config.Settings, Channels]:
+) -> tuple[Settings, Channels]:
     settings = config.parse(document, "test")
     clients = AwsClients(settings.aws)
     channels = open_channels(
