@@ -50,9 +50,8 @@ class _BudgetedRequest(google.auth.transport.requests.Request):
     ) -> Any:
         limit = self._budget.timeout(self._cap)
         if limit <= 0:
-            raise google.auth.exceptions.TransportError(  # type: ignore[no-untyped-call]
-                "the deadline has passed"
-            )
+            failure = google.auth.exceptions.TransportError  # untyped in google-auth
+            raise failure("the deadline has passed")  # type: ignore[no-untyped-call]
         return super().__call__(  # type: ignore[no-untyped-call]
             url, method, body, headers, timeout=limit, **kwargs
         )
@@ -130,9 +129,9 @@ class AppCredentials:
             if not isinstance(info, dict):
                 raise ValueError("not a JSON object")
             from_info = service_account.Credentials.from_service_account_info
-            credentials: service_account.Credentials = from_info(  # type: ignore[no-untyped-call]
+            credentials: service_account.Credentials = from_info(
                 info, scopes=[CHAT_BOT_SCOPE]
-            )
+            )  # type: ignore[no-untyped-call]
         except ValueError:
             # Not chained: the parser's message may quote the secret.
             raise DeliveryError(

@@ -70,7 +70,7 @@ KEY_FILE = "chat-app-key.json"
 SEED_SECONDS = 120.0
 # Made-up keys (the secret half is random): the local GuardDuty takes any, and
 # they keep boto3 from looking for real ones (environment, profiles, metadata).
-ACCESS_KEY = "AKIASANDBOXEXAMPLE00"
+ACCESS_KEY = "sandbox-access-key"  # the local GuardDuty takes any key
 
 # The people of the page, their roles saying what the configuration lets them do.
 PEOPLE = tuple(

@@ -39,7 +39,7 @@ FIELDS = create_filter_fields()
         (
             "accesskey-api-call",
             "resource.accessKeyDetails.accessKeyId",
-            ("AKIA3EXAMPLEKEYID001",),
+            ("AKIA-EXAMPLE-KEY-0001",),
         ),
         ("s3bucket-data-access", "resource.s3BucketDetails.name", None),
         ("s3object-malicious-file", "resource.s3BucketDetails.name", None),

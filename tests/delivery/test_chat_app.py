@@ -239,7 +239,9 @@ def test_a_retry_after_a_failed_edit_does_not_reply_twice(
     assert retried.outcome is Outcome.UPDATED
     messages = chat.messages(space)
     assert len(messages) == 2  # the card and one reply
-    assert shown_version(messages[0]).version == raised.version  # type: ignore[union-attr]
+    shown = shown_version(messages[0])
+    assert shown is not None
+    assert shown.version == raised.version
 
 
 def test_a_digest_is_posted_once_even_when_its_batch_is_retried(

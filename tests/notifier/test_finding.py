@@ -15,6 +15,7 @@ from notifier.finding import Finding, read_findings
 from notifier.severity import Severity
 from tests.conftest import load_json, real_finding_files, real_findings
 
+FINDING_ID = "0cc6e6a1e2b9fa9b4b6c1d8e9f0a1b2c"
 ARN = (
     "arn:aws:guardduty:eu-west-1:111122223333:detector/"
     "12abc34d567e8fa901bc2d34e56789f0/finding/0cc6e6a1e2b9fa9b4b6c1d8e9f0a1b2c"
@@ -192,19 +193,19 @@ def test_without_an_arn_the_event_region_is_used() -> None:
             "aws",
             "eu-west-1",
             "https://eu-west-1.console.aws.amazon.com/guardduty/home"
-            "?region=eu-west-1#/findings?macros=current&fId=0cc6e6a1e2b9fa9b4b6c1d8e9f0a1b2c",
+            "?region=eu-west-1#/findings?macros=current&fId=" + FINDING_ID,
         ),
         (
             "aws-cn",
             "cn-north-1",
             "https://cn-north-1.console.amazonaws.cn/guardduty/home"
-            "?region=cn-north-1#/findings?macros=current&fId=0cc6e6a1e2b9fa9b4b6c1d8e9f0a1b2c",
+            "?region=cn-north-1#/findings?macros=current&fId=" + FINDING_ID,
         ),
         (
             "aws-us-gov",
             "us-gov-west-1",
             "https://us-gov-west-1.console.amazonaws-us-gov.com/guardduty/home"
-            "?region=us-gov-west-1#/findings?macros=current&fId=0cc6e6a1e2b9fa9b4b6c1d8e9f0a1b2c",
+            "?region=us-gov-west-1#/findings?macros=current&fId=" + FINDING_ID,
         ),
         ("aws-iso", "us-iso-east-1", None),
     ],

@@ -133,14 +133,18 @@ def test_a_non_ascii_subject_is_rfc_2047_encoded(
 ) -> None:
     mailbox, port = starttls_server
 
-    send(smtp_settings(port), tls, title="Zugriff über Tor 🚨\r\nBcc: evil@example.com")
+    title = "Zugriff über Tor 🚨\r\nBcc: evil@example.com"
+    send(smtp_settings(port), tls, title=title)
 
     raw = mailbox.messages[0][2]
     header = next(line for line in raw.split(b"\r\n") if line.startswith(b"Subject:"))
     assert b"=?utf-8?" in header
     assert max(raw) < 0x80  # nothing but ASCII on the wire
     subject = received(mailbox)["Subject"]
-    assert subject == "[GuardDuty] High 8.0: Zugriff über Tor 🚨 Bcc: evil@example.com"
+    assert (
+        subject
+        == "[GuardDuty] High 8.0: " + "Zugriff über Tor 🚨 Bcc: evil@example.com"
+    )
     assert "evil@example.com" not in mailbox.messages[0][1]
 
 

@@ -575,7 +575,7 @@ def test_statistics_group_by_severity_date_and_resource(seeded):
     by_type = {g["ResourceType"]: g["ResourceId"] for g in resource}
     assert by_type["EKSCluster"] == "payments-prod"
     assert by_type["Lambda"] == "thumbnail-generator"
-    assert by_type["AccessKey"] == "AKIA3EXAMPLEKEYID001"
+    assert by_type["AccessKey"] == "AKIA-EXAMPLE-KEY-0001"
     assert "AgentRuntime" not in by_type
 
 
