@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.events import ChatEvent, ChatUser, EventKind
-from bot.filters import COMMA_HINT, SYNTAX, FilterError
+from bot.filters import COMMA_HINT, SYNTAX, FilterError, parse_filters
 from bot.guardduty import GuardDuty
 from bot.permissions import Permissions
+from bot.query import Query
 from bot.regions import NO_REGION, RegionScope, RegionSweep
 from bot.responses import Answer, NewMessage, NoAnswer, Notice
 from bot.settings import CommandIds
@@ -112,6 +113,24 @@ class CommandContext:
             return (), Notice(NO_REGION, "FAILED_PRECONDITION")
         return regions, None
 
+    def filtered(
+        self, event: ChatEvent, command: str, *, limit: bool = True
+    ) -> "Filtered | Notice":
+        """What a filtered command (``/gd-findings``, ``/gd-stats``) searches, or
+        the private answer that stops it: a refused person, a filter that does not
+        parse, Regions the bot does not search."""
+        refused = self.refusal(event)
+        if refused is not None:
+            return refused
+        try:
+            query = parse_filters(event.argument_text, limit=limit)
+        except FilterError as error:
+            return Notice(filter_problem(command, error), "INVALID_ARGUMENT")
+        regions, problem = self.regions_for(query.regions)
+        if problem is not None:
+            return problem
+        return Filtered(query, regions)
+
     def refusal(self, event: ChatEvent) -> Notice | None:
         """A private refusal for a person who may not look at findings."""
         user = event.user
@@ -123,6 +142,14 @@ class CommandContext:
             "allow it in bot.permissions (show).",
             "PERMISSION_DENIED",
         )
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """A filtered command's query, and the Regions it searches."""
+
+    query: Query
+    regions: tuple[str, ...]
 
 
 class CommandRouter:

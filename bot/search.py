@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.commands import CommandContext, filter_problem
+from bot.commands import CommandContext
 from bot.criteria import finding_criteria, region_criteria
 from bot.events import ChatEvent
-from bot.filters import FilterError, parse_filters
 from bot.listing import Listing, findings_list_message
 from bot.query import Query
 from bot.regions import Swept, problem_lines
@@ -57,16 +56,10 @@ class FindingSearch:
         self._context = context
 
     def answer(self, event: ChatEvent) -> Answer:
-        refused = self._context.refusal(event)
-        if refused is not None:
-            return refused
-        try:
-            query = parse_filters(event.argument_text)
-        except FilterError as error:
-            return Notice(filter_problem("/gd-findings", error), "INVALID_ARGUMENT")
-        regions, problem = self._context.regions_for(query.regions)
-        if problem is not None:
-            return problem
+        request = self._context.filtered(event, "/gd-findings")
+        if isinstance(request, Notice):
+            return request
+        query, regions = request.query, request.regions
         budget = self._context.budget()
         now = self._context.now()
         calls = self._context.calls(budget)

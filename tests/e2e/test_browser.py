@@ -6,16 +6,16 @@ look at."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from notifier.finding import Finding
 from sandbox.stack import Sandbox
+from tests.chromium import ARTIFACTS, chromium
 from tests.e2e.conftest import card, stored
-from tests.sandbox.test_page_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, watch
+from tests.sandbox.test_page_browser import watch
 
 pytestmark = pytest.mark.browser
 
@@ -30,23 +30,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    if not CHROMIUM.is_file() or shutil.which("chromium") is None:
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: `make chromium` (part of "
-            "`make test`) installs Debian's package; Playwright must not fetch one"
-        )
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            args=LAUNCH_ARGS,
-            headless=True,
-            viewport={"width": 1360, "height": 1000},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), 1360, 1000) as context:
+        yield context
 
 
 def seeded(sandbox: Sandbox, finding_type: str) -> Finding:

@@ -1,44 +1,28 @@
 """The local Chat's page in a real browser: Debian's Chromium, driven by Playwright.
 
-The Makefile installs Chromium before the tests run (`make chromium`), so a
-missing browser is a failure here, never a skip. Playwright never downloads a
-browser of its own: it is handed /usr/bin/chromium. Screenshots go to
-tests/artifacts/ (not committed) for a person to look at.
+Chromium comes from tests/chromium.py (Debian's, never one Playwright fetches).
+Screenshots go to tests/artifacts/ (not committed) for a person to look at.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import google.auth.transport.requests
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
 from notifier.finding import Finding
 from sandbox.chat_server import ChatServer
 from sandbox.google_oauth import ServiceAccount
-from tests.conftest import ROOT
+from tests.chromium import ARTIFACTS, chromium
 from tests.sandbox.bot_double import BotDouble
 from tests.sandbox.chat_loop import post_card, sample_finding
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HOSTILE_TEXT = (
     "<img src=x onerror=alert(1)><script>alert(2)</script>"
     '<b>bold</b> <a href="javascript:alert(3)">not a link</a>'
@@ -62,23 +46,8 @@ def bot(
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    if not CHROMIUM.is_file() or shutil.which("chromium") is None:
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: `make chromium` (part of "
-            "`make test`) installs Debian's package; Playwright must not fetch one"
-        )
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            args=LAUNCH_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 1400},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), 1280, 1400) as context:
+        yield context
 
 
 def watch(page: Page) -> dict[str, list[Any]]:
